@@ -1,0 +1,54 @@
+import { cookies } from "next/headers";
+import { NextResponse, type NextRequest } from "next/server";
+import { z } from "zod";
+import { getContainer } from "@/lib/server/container";
+import { readSession, SESSION_COOKIE } from "@/lib/server/session";
+import { logger } from "@/lib/log/logger";
+
+const bodySchema = z.object({ idToken: z.string().min(20).max(8192) });
+
+/** A session is only minted from a fresh sign-in, so a stolen old ID token cannot be upgraded into one. */
+const MAX_SIGN_IN_AGE_SECONDS = 5 * 60;
+
+function sameOrigin(request: NextRequest): boolean {
+  const origin = request.headers.get("origin");
+  return origin !== null && origin === new URL(request.url).origin;
+}
+
+export async function POST(request: NextRequest) {
+  if (!sameOrigin(request)) return NextResponse.json({ error: "Cross-site request refused" }, { status: 403 });
+  const parsed = bodySchema.safeParse(await request.json().catch(() => null));
+  if (!parsed.success) return NextResponse.json({ error: "idToken is required" }, { status: 400 });
+
+  const { auth, env } = getContainer();
+  try {
+    const decoded = await auth.verifyIdToken(parsed.data.idToken, true);
+    if (Date.now() / 1000 - decoded.auth_time > MAX_SIGN_IN_AGE_SECONDS) {
+      return NextResponse.json({ error: "Sign in again" }, { status: 401 });
+    }
+    const expiresIn = env.HERALD_SESSION_DAYS * 24 * 60 * 60 * 1000;
+    const sessionCookie = await auth.createSessionCookie(parsed.data.idToken, { expiresIn });
+    (await cookies()).set(SESSION_COOKIE, sessionCookie, {
+      httpOnly: true,
+      secure: new URL(env.HERALD_BASE_URL).protocol === "https:",
+      sameSite: "lax",
+      path: "/",
+      maxAge: expiresIn / 1000,
+    });
+    return NextResponse.json({ ok: true });
+  } catch (error) {
+    logger.warn("session creation refused", { error });
+    return NextResponse.json({ error: "Sign-in could not be verified" }, { status: 401 });
+  }
+}
+
+/** Sign-out revokes every refresh token of the user, so other devices' sessions end too. */
+export async function DELETE(request: NextRequest) {
+  if (!sameOrigin(request)) return NextResponse.json({ error: "Cross-site request refused" }, { status: 403 });
+  const session = await readSession();
+  if (session.kind !== "anonymous") {
+    await getContainer().auth.revokeRefreshTokens(session.identity.uid);
+  }
+  (await cookies()).delete(SESSION_COOKIE);
+  return NextResponse.json({ ok: true });
+}

@@ -1,0 +1,75 @@
+import { z } from "zod";
+
+/**
+ * Every setting Herald reads, parsed once. A missing or malformed variable stops the process with a message
+ * naming it, instead of surfacing later as an obscure Firebase or crypto error. Documented in .env.example.
+ */
+const emailList = z
+  .string()
+  .default("")
+  .transform((s) =>
+    s
+      .split(",")
+      .map((e) => e.trim().toLowerCase())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.email({ message: "must be a comma-separated list of email addresses" })));
+
+const hostPort = z
+  .string()
+  .regex(/^[\w.-]+:\d{2,5}$/, { message: "must look like host:port" })
+  .optional();
+
+export const serverEnvSchema = z
+  .object({
+    FIREBASE_PROJECT_ID: z.string().min(1, "is required (use demo-herald locally)"),
+    FIRESTORE_EMULATOR_HOST: hostPort,
+    FIREBASE_AUTH_EMULATOR_HOST: hostPort,
+    FIREBASE_WEB_API_KEY: z.string().min(1, "is required (any non-empty string with the Auth emulator)"),
+    FIREBASE_AUTH_DOMAIN: z.string().min(1).optional(),
+    HERALD_BASE_URL: z.url({ message: "must be an absolute URL, e.g. http://127.0.0.1:3000" }),
+    HERALD_ADMIN_EMAILS: emailList,
+    HERALD_TOKEN_SECRET: z.string().min(32, "must be at least 32 characters of random text"),
+    HERALD_CREDENTIALS_KEY: z
+      .string()
+      .refine((s) => Buffer.from(s, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)"),
+    HERALD_SESSION_DAYS: z.coerce.number().int().min(1).max(14).default(5),
+    HERALD_BURN_FLUSH_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+    HERALD_BURN_SHARDS: z.coerce.number().int().min(1).max(64).default(8),
+  })
+  .superRefine((env, ctx) => {
+    // A demo- project id is Firebase's guarantee that nothing can reach a real project: insist on it whenever
+    // an emulator is in use, so a stray production id cannot mix emulator auth with real data or vice versa.
+    const emulated = Boolean(env.FIRESTORE_EMULATOR_HOST || env.FIREBASE_AUTH_EMULATOR_HOST);
+    if (emulated && !env.FIREBASE_PROJECT_ID.startsWith("demo-")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["FIREBASE_PROJECT_ID"],
+        message: "must start with demo- when an emulator host is set",
+      });
+    }
+  });
+
+export type ServerEnv = z.infer<typeof serverEnvSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Herald cannot start: invalid configuration\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export function parseServerEnv(source: Record<string, string | undefined>): ServerEnv {
+  const result = serverEnvSchema.safeParse(source);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => `${issue.path.join(".") || "environment"} ${issue.message}`),
+    );
+  }
+  return result.data;
+}
+
+/** True when the Firebase Auth emulator is in use: sign-in then offers email/password for the local admin. */
+export function usesAuthEmulator(env: ServerEnv): boolean {
+  return Boolean(env.FIREBASE_AUTH_EMULATOR_HOST);
+}
