@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { ADMIN_SECTIONS } from "@/components/admin/nav";
+import { ADMIN_SECTIONS } from "@/components/admin/sections";
 import { requireAdminPage } from "@/lib/server/session";
 
 export default async function AdminHome() {

@@ -1,15 +1,8 @@
 "use client";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+import { ADMIN_SECTIONS } from "./sections";
 
-export const ADMIN_SECTIONS = [
-  { href: "/admin/events", label: "Events" },
-  { href: "/admin/templates", label: "Templates" },
-  { href: "/admin/providers", label: "Providers" },
-  { href: "/admin/tracker", label: "Tracker" },
-  { href: "/admin/burn", label: "Burn monitor" },
-  { href: "/admin/settings", label: "Settings" },
-] as const;
 
 export function AdminNav() {
   const pathname = usePathname();

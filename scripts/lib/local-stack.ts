@@ -46,9 +46,9 @@ export function checkFirestorePrerequisites(): string {
   return jar;
 }
 
-export async function assertPortsFree(ports: StackPorts): Promise<void> {
+export async function assertPortsFree(ports: Partial<StackPorts>): Promise<void> {
   for (const [service, port] of Object.entries(ports)) {
-    if (!(await isPortFree(port))) {
+    if (port !== undefined && !(await isPortFree(port))) {
       throw new MissingPrerequisiteError(
         `Port ${port} (${service}) is already in use. Is another Herald stack or test run going? Stop it, or free the port.`,
       );

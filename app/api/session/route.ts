@@ -10,9 +10,15 @@ const bodySchema = z.object({ idToken: z.string().min(20).max(8192) });
 /** A session is only minted from a fresh sign-in, so a stolen old ID token cannot be upgraded into one. */
 const MAX_SIGN_IN_AGE_SECONDS = 5 * 60;
 
+/** Cookie-setting endpoints only answer pages of this site: the browser's Origin must name our own host. */
 function sameOrigin(request: NextRequest): boolean {
   const origin = request.headers.get("origin");
-  return origin !== null && origin === new URL(request.url).origin;
+  if (!origin) return false;
+  try {
+    return new URL(origin).host === request.headers.get("host");
+  } catch {
+    return false;
+  }
 }
 
 export async function POST(request: NextRequest) {

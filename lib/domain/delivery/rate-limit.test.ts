@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import { createPacer, evenShare, holdUntil, reserve, spacingMs, withShare, type PacerState } from "./rate-limit";
+
+const T0 = new Date("2026-05-01T12:00:00Z").getTime();
+
+/** Reserves `count` slots as fast as the caller can ask, returning their offsets from T0 in ms. */
+function reserveBurst(state: PacerState, count: number, askAt = T0): { offsets: number[]; state: PacerState } {
+  const offsets: number[] = [];
+  let current = state;
+  for (let i = 0; i < count; i++) {
+    const r = reserve(current, new Date(askAt));
+    offsets.push(r.at.getTime() - T0);
+    current = r.state;
+  }
+  return { offsets, state: current };
+}
+
+function maxInAnyWindow(offsets: number[], windowMs: number): number {
+  let best = 0;
+  for (const start of offsets) {
+    best = Math.max(best, offsets.filter((o) => o >= start && o < start + windowMs).length);
+  }
+  return best;
+}
+
+describe("reserve", () => {
+  it("lets the first send go at once", () => {
+    expect(reserve(createPacer({ perSecond: 2 }), new Date(T0)).at.getTime()).toBe(T0);
+  });
+
+  it("spaces sends so a 2-per-second provider never sees a third request within a second", () => {
+    const { offsets } = reserveBurst(createPacer({ perSecond: 2 }), 10);
+    expect(offsets).toEqual([0, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500]);
+    expect(maxInAnyWindow(offsets, 1000)).toBe(2);
+  });
+
+  it("obeys the slower limit when both are given", () => {
+    // 10/s allows 100 ms spacing, but 120/min needs 500 ms.
+    const pacer = createPacer({ perSecond: 10, perMinute: 120 });
+    expect(spacingMs(pacer)).toBe(500);
+    const { offsets } = reserveBurst(pacer, 300);
+    expect(maxInAnyWindow(offsets, 60_000)).toBeLessThanOrEqual(120);
+    expect(maxInAnyWindow(offsets, 1_000)).toBeLessThanOrEqual(10);
+  });
+
+  it("keeps two drains with half a share each under the provider's limit together", () => {
+    const a = reserveBurst(createPacer({ perSecond: 4 }, evenShare(2)), 20).offsets;
+    const b = reserveBurst(createPacer({ perSecond: 4 }, evenShare(2)), 20).offsets;
+    const together = [...a, ...b].sort((x, y) => x - y);
+    expect(maxInAnyWindow(together, 1000)).toBeLessThanOrEqual(4);
+    expect(a.slice(0, 3)).toEqual([0, 500, 1000]);
+  });
+
+  it("does not bank idle time into a burst", () => {
+    const first = reserveBurst(createPacer({ perSecond: 1 }), 1).state;
+    const later = reserveBurst(first, 3, T0 + 60_000).offsets;
+    expect(later).toEqual([60_000, 61_000, 62_000]);
+  });
+
+  it("never delays a provider without a rate limit", () => {
+    expect(reserveBurst(createPacer({}), 5).offsets).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it("rejects shares and limits that make no sense", () => {
+    expect(() => createPacer({ perSecond: 1 }, 0)).toThrow(RangeError);
+    expect(() => createPacer({ perSecond: 1 }, 1.5)).toThrow(RangeError);
+    expect(() => createPacer({ perSecond: 0 })).toThrow(RangeError);
+    expect(() => createPacer({ perMinute: Number.NaN })).toThrow(RangeError);
+    expect(() => withShare(createPacer({}), -1)).toThrow(RangeError);
+  });
+});
+
+describe("holdUntil", () => {
+  it("makes every later reservation wait for the provider's Retry-After", () => {
+    const held = holdUntil(createPacer({ perSecond: 2 }), new Date(T0 + 30_000));
+    expect(reserveBurst(held, 2).offsets).toEqual([30_000, 30_500]);
+  });
+
+  it("never moves an already booked slot earlier", () => {
+    const booked = reserveBurst(createPacer({ perMinute: 1 }), 1).state; // next slot at +60 s
+    expect(reserve(holdUntil(booked, new Date(T0 + 5_000)), new Date(T0)).at.getTime()).toBe(T0 + 60_000);
+  });
+});
+
+describe("withShare", () => {
+  it("slows this drain down when another drain joins, from the next slot on", () => {
+    const solo = reserveBurst(createPacer({ perSecond: 2 }), 2).state; // next at +1000
+    const shared = withShare(solo, evenShare(2));
+    expect(reserveBurst(shared, 3).offsets).toEqual([1000, 2000, 3000]);
+    expect(evenShare(0)).toBe(1);
+    expect(evenShare(4)).toBe(0.25);
+  });
+});
+
+describe("fractional spacing", () => {
+  it("never starts a send early when the spacing is not a whole number of milliseconds", () => {
+    const { offsets } = reserveBurst(createPacer({ perSecond: 3 }), 7);
+    expect(offsets).toEqual([0, 334, 667, 1000, 1334, 1667, 2000]);
+    expect(maxInAnyWindow(offsets, 1000)).toBe(3);
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * Pacing rather than bucket-with-burst: sends are spaced evenly at the slower of the two limits. A burst
+ * allowance would let "100 per minute" fire 100 sends at once and then 99 more a second later, which a
+ * provider's sliding window counts as 199 in a minute. Even spacing stays under both sliding and fixed
+ * windows and costs nothing in throughput over a drain that lasts longer than a few sends.
+ */
+
+export interface RateLimits {
+  perSecond?: number;
+  perMinute?: number;
+}
+
+export interface PacerState {
+  limits: RateLimits;
+  /** This drain's fraction of the provider's rate, in (0, 1]. */
+  share: number;
+  /** Epoch ms before which the next send may not start; null before the first reservation. */
+  nextAt: number | null;
+}
+
+function checkLimit(name: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
+    throw new RangeError(`${name} must be a positive number, got ${value}`);
+  }
+}
+
+function checkShare(share: number): void {
+  if (!(Number.isFinite(share) && share > 0 && share <= 1)) {
+    throw new RangeError(`share must be in (0, 1], got ${share}`);
+  }
+}
+
+export function createPacer(limits: RateLimits, share = 1): PacerState {
+  checkLimit("perSecond", limits.perSecond);
+  checkLimit("perMinute", limits.perMinute);
+  checkShare(share);
+  return { limits, share, nextAt: null };
+}
+
+/** The even share for one of `concurrentDrains` drains using the same provider at once. */
+export function evenShare(concurrentDrains: number): number {
+  return 1 / Math.max(1, Math.floor(concurrentDrains));
+}
+
+/** Milliseconds between send starts for this drain; 0 when the provider has no rate limit. */
+export function spacingMs(state: Pick<PacerState, "limits" | "share">): number {
+  const { perSecond, perMinute } = state.limits;
+  const fromSecond = perSecond === undefined ? 0 : 1000 / perSecond;
+  const fromMinute = perMinute === undefined ? 0 : 60_000 / perMinute;
+  return Math.max(fromSecond, fromMinute) / state.share;
+}
+
+/**
+ * Books the next send slot. The caller sleeps until `at` and then sends; reserving without sending only
+ * wastes a slot, which errs on the safe side. Idle time earns no credit, so a quiet minute never turns into a
+ * burst.
+ */
+export function reserve(state: PacerState, now: Date): { state: PacerState; at: Date } {
+  const start = Math.max(now.getTime(), state.nextAt ?? Number.NEGATIVE_INFINITY);
+  // Rounded up: Date drops fractions of a millisecond, and rounding down would start a send a hair early.
+  return { state: { ...state, nextAt: start + spacingMs(state) }, at: new Date(Math.ceil(start)) };
+}
+
+/** After a 429 with Retry-After, nothing more goes to the provider from this drain before `until`. */
+export function holdUntil(state: PacerState, until: Date): PacerState {
+  return { ...state, nextAt: Math.max(state.nextAt ?? Number.NEGATIVE_INFINITY, until.getTime()) };
+}
+
+/** Changes this drain's share (another drain started or finished) without forgetting the booked slot. */
+export function withShare(state: PacerState, share: number): PacerState {
+  checkShare(share);
+  return { ...state, share };
+}

@@ -1,0 +1,101 @@
+/**
+ * `npm test`: every check, offline, in one command. Typecheck, lint and unit tests first (cheap, no
+ * processes); then one set of emulators on the test ports serves the integration tests and, after a
+ * production build, the Playwright tests. Ends with one "N passed, N failed" line.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { ROOT } from "./lib/local-stack";
+import { startTestStack, type TestStack } from "./with-emulators";
+
+interface StepResult {
+  name: string;
+  ok: boolean;
+  passed: number;
+  failed: number;
+  seconds: number;
+}
+
+const bin = (name: string) => path.join(ROOT, "node_modules/.bin", name);
+
+function run(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ ok: boolean; seconds: number }> {
+  const started = Date.now();
+  console.log(`\n▶ ${name}`);
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: "inherit" });
+    child.once("exit", (code) => resolve({ ok: code === 0, seconds: (Date.now() - started) / 1000 }));
+    child.once("error", () => resolve({ ok: false, seconds: (Date.now() - started) / 1000 }));
+  });
+}
+
+function vitestCounts(file: string): { passed: number; failed: number } {
+  if (!existsSync(file)) return { passed: 0, failed: 0 };
+  const report = JSON.parse(readFileSync(file, "utf8")) as { numPassedTests: number; numFailedTests: number };
+  return { passed: report.numPassedTests, failed: report.numFailedTests };
+}
+
+function playwrightCounts(file: string): { passed: number; failed: number } {
+  if (!existsSync(file)) return { passed: 0, failed: 0 };
+  const report = JSON.parse(readFileSync(file, "utf8")) as { stats: { expected: number; unexpected: number; flaky: number } };
+  return { passed: report.stats.expected + report.stats.flaky, failed: report.stats.unexpected };
+}
+
+async function main() {
+  const started = Date.now();
+  const env = { ...process.env, METADATA_SERVER_DETECTION: "none", NEXT_TELEMETRY_DISABLED: "1" };
+  const results: StepResult[] = [];
+  const resultsDir = path.join(ROOT, "test-results");
+  rmSync(resultsDir, { recursive: true, force: true });
+
+  const check = async (name: string, command: string, args: string[]) => {
+    const r = await run(name, command, args, env);
+    results.push({ name, ok: r.ok, passed: r.ok ? 1 : 0, failed: r.ok ? 0 : 1, seconds: r.seconds });
+  };
+  await check("typecheck", bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]);
+  await check("lint", bin("eslint"), ["--max-warnings=0", "."]);
+
+  const unitJson = path.join(resultsDir, "unit.json");
+  const unit = await run("unit tests", bin("vitest"), ["run", "--project", "unit", "--reporter=default", "--reporter=json", `--outputFile.json=${unitJson}`], env);
+  results.push({ name: "unit tests", ok: unit.ok, ...vitestCounts(unitJson), seconds: unit.seconds });
+
+  const build = await run("next build", bin("next"), ["build"], env);
+  results.push({ name: "next build", ok: build.ok, passed: build.ok ? 1 : 0, failed: build.ok ? 0 : 1, seconds: build.seconds });
+
+  let stack: TestStack | null = null;
+  try {
+    console.log("\n▶ starting emulators, mail catcher, app and worker on the test ports");
+    stack = await startTestStack({ app: build.ok });
+    const integrationJson = path.join(resultsDir, "integration.json");
+    const integration = await run(
+      "integration tests",
+      bin("vitest"),
+      ["run", "--project", "integration", "--reporter=default", "--reporter=json", `--outputFile.json=${integrationJson}`],
+      stack.env,
+    );
+    results.push({ name: "integration tests", ok: integration.ok, ...vitestCounts(integrationJson), seconds: integration.seconds });
+
+    if (build.ok) {
+      const e2e = await run("end-to-end tests (Chromium)", bin("playwright"), ["test"], stack.env);
+      results.push({ name: "end-to-end tests", ok: e2e.ok, ...playwrightCounts(path.join(resultsDir, "e2e.json")), seconds: e2e.seconds });
+    }
+  } catch (error) {
+    console.error(`\nCould not start the test stack: ${(error as Error).message}`);
+    results.push({ name: "test stack", ok: false, passed: 0, failed: 1, seconds: 0 });
+  } finally {
+    await stack?.stop();
+  }
+
+  console.log("\nSummary");
+  for (const r of results) {
+    console.log(`  ${r.ok ? "✓" : "✗"} ${r.name.padEnd(22)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed  ${r.seconds.toFixed(1)} s`);
+  }
+  const passed = results.reduce((s, r) => s + r.passed, 0);
+  const failed = results.reduce((s, r) => s + r.failed, 0);
+  const ok = results.every((r) => r.ok);
+  console.log(`  total wall time ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(ok && failed === 0 ? 0 : 1);
+}
+
+void main();

@@ -1,0 +1,60 @@
+import { expect, test } from "@playwright/test";
+import { ADMIN_EMAIL, ADMIN_ROUTES, createNonAdmin, signIn, signInAsAdmin } from "./support";
+
+test("the local admin signs in, sees the admin shell on a phone, and signs out", async ({ page }) => {
+  await signInAsAdmin(page);
+  await expect(page.getByTestId("admin-email")).toHaveText(ADMIN_EMAIL);
+  const nav = page.getByRole("navigation", { name: "Admin sections" });
+  for (const label of ["Events", "Templates", "Providers", "Tracker", "Burn monitor", "Settings"]) {
+    await expect(nav.getByRole("link", { name: label })).toBeVisible();
+  }
+  await nav.getByRole("link", { name: "Burn monitor" }).click();
+  await expect(page.getByRole("heading", { name: "Burn monitor" })).toBeVisible();
+  await expect(nav.getByRole("link", { name: "Burn monitor" })).toHaveAttribute("aria-current", "page");
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/signin$/);
+  // The session is gone on the server, not just hidden: the admin pages send us back to sign in.
+  await page.goto("/admin/events");
+  await expect(page).toHaveURL(/\/signin$/);
+});
+
+test("a wrong password gets a clear message and no session", async ({ page }) => {
+  await signIn(page, ADMIN_EMAIL, "not-the-password");
+  await expect(page.getByText("That email and password do not match an account.")).toBeVisible();
+  await page.goto("/admin");
+  await expect(page).toHaveURL(/\/signin$/);
+});
+
+test("an anonymous visitor is sent to sign in from every admin route", async ({ page }) => {
+  for (const route of ADMIN_ROUTES) {
+    await page.goto(route);
+    await expect(page, route).toHaveURL(/\/signin$/);
+  }
+});
+
+test("a signed-in user who is not an admin is refused on every admin route", async ({ page }) => {
+  const email = `guest-${Date.now()}@example.com`;
+  await createNonAdmin(email, "guest-password-1");
+  await signIn(page, email, "guest-password-1");
+  await expect(page).toHaveURL(/\/not-authorised$/);
+  await expect(page.getByRole("heading", { name: "Not authorised" })).toBeVisible();
+  for (const route of ADMIN_ROUTES) {
+    await page.goto(route);
+    await expect(page, route).toHaveURL(/\/not-authorised$/);
+  }
+});
+
+test("the session endpoint refuses cross-site requests and forged tokens", async ({ request, baseURL }) => {
+  const crossSite = await request.post("/api/session", {
+    headers: { origin: "https://evil.example" },
+    data: { idToken: "x".repeat(40) },
+  });
+  expect(crossSite.status()).toBe(403);
+  const forged = await request.post("/api/session", {
+    headers: { origin: baseURL! },
+    data: { idToken: "x".repeat(40) },
+  });
+  expect(forged.status()).toBe(401);
+  expect(await forged.text()).not.toMatch(/at .*\.js|stack/i);
+});
