@@ -1,5 +1,17 @@
 import { z } from "zod";
+import { INVITATION_STATUSES } from "@/lib/domain/invitations/status";
+import { JOB_STATES } from "@/lib/domain/delivery/job";
+import { providerHealthSchema } from "@/lib/domain/delivery/provider-health";
 import { defineCollection } from "./collection";
+
+/**
+ * Every collection Herald stores, declared once. Ids that carry meaning:
+ * - invitations/<hash(eventId, email)>: deterministic, so two uploads of one address collide on create();
+ * - participants/<invitationId>: at most one per invitation, whatever number of concurrent accepts;
+ * - jobs/<invitationId>-<sendSeq> (invitations) and -c<seq> (confirmations): a retry reuses its job, a resend
+ *   makes a new one;
+ * - burn/<day>_<shard>, settings/runtime, queue/registry: single documents with a known name.
+ */
 
 const counts = z.object({
   reads: z.number().default(0),
@@ -18,6 +30,228 @@ export const burnShardSchema = z.object({
 });
 export type BurnShardDoc = z.infer<typeof burnShardSchema>;
 
+export const eventCountersSchema = z.object({
+  invited: z.number().default(0),
+  pending: z.number().default(0),
+  delivered: z.number().default(0),
+  accepted: z.number().default(0),
+  declined: z.number().default(0),
+  failed: z.number().default(0),
+  revoked: z.number().default(0),
+});
+export type EventCounters = z.infer<typeof eventCountersSchema>;
+export const ZERO_COUNTERS: EventCounters = {
+  invited: 0,
+  pending: 0,
+  delivered: 0,
+  accepted: 0,
+  declined: 0,
+  failed: 0,
+  revoked: 0,
+};
+
+export const personSchema = z.object({ name: z.string(), email: z.string() });
+
+export const eventDocSchema = z.object({
+  title: z.string(),
+  description: z.string().optional(),
+  startsAt: z.date(),
+  endsAt: z.date(),
+  timezone: z.string(),
+  location: z.string().optional(),
+  onlineUrl: z.string().optional(),
+  capacity: z.number().int().positive().nullable().default(null),
+  rsvpDeadline: z.date().nullable().default(null),
+  linkLifetimeDays: z.number().int().positive(),
+  templateId: z.string(),
+  host: personSchema,
+  lifecycle: z.enum(["active", "deleting"]),
+  /** Bumped on every edit: calendar clients replace an entry only when SEQUENCE grows. */
+  sequence: z.number().int().nonnegative(),
+  counters: eventCountersSchema,
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+export type EventDoc = z.infer<typeof eventDocSchema>;
+
+export const invitationDocSchema = z.object({
+  eventId: z.string(),
+  email: z.string(),
+  emailKey: z.string(),
+  name: z.string().default(""),
+  fields: z.record(z.string(), z.string()).default({}),
+  status: z.enum(INVITATION_STATUSES),
+  /** HMAC of the link token; the token itself is derived at send time and never stored. */
+  tokenHash: z.string(),
+  tokenVersion: z.number().int().nonnegative(),
+  linkExpiresAt: z.date(),
+  /** The queue job that carries the current link. */
+  jobId: z.string(),
+  sendSeq: z.number().int().nonnegative(),
+  simulated: z.boolean().default(false),
+  lastError: z.string().nullable().default(null),
+  providerId: z.string().nullable().default(null),
+  sentAt: z.date().nullable().default(null),
+  answeredAt: z.date().nullable().default(null),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+export type InvitationDoc = z.infer<typeof invitationDocSchema>;
+
+export const participantDocSchema = z.object({
+  eventId: z.string(),
+  invitationId: z.string(),
+  email: z.string(),
+  name: z.string(),
+  acceptedAt: z.date(),
+});
+export type ParticipantDoc = z.infer<typeof participantDocSchema>;
+
+export const JOB_KINDS = ["invitation", "confirmation", "test"] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+export const jobDocSchema = z.object({
+  kind: z.enum(JOB_KINDS),
+  priority: z.enum(["high", "normal", "low"]),
+  /** Numeric rank of the priority (0 = high) so one composite index orders the queue. */
+  rank: z.number().int(),
+  state: z.enum(JOB_STATES),
+  eventId: z.string(),
+  invitationId: z.string(),
+  to: personSchema,
+  tokenVersion: z.number().int().nonnegative(),
+  /** For test sends: which provider to use; otherwise the engine picks. */
+  providerId: z.string().nullable().default(null),
+  attempts: z.number().int().nonnegative(),
+  deferrals: z.number().int().nonnegative().default(0),
+  dueAt: z.date(),
+  /** Why a job that is not terminal is not being sent right now (shown to admins). */
+  waitingReason: z.string().nullable().default(null),
+  lastError: z
+    .object({ errorClass: z.string(), message: z.string(), providerId: z.string().nullable() })
+    .nullable()
+    .default(null),
+  avoidProviderId: z.string().nullable().default(null),
+  sentBy: z.string().nullable().default(null),
+  simulated: z.boolean().default(false),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+  completedAt: z.date().nullable().default(null),
+});
+export type JobDoc = z.infer<typeof jobDocSchema>;
+
+export const leaseSchema = z.object({
+  owner: z.string(),
+  expiresAt: z.date(),
+  jobIds: z.array(z.string()),
+});
+
+/**
+ * The queue's claim registry: which jobs are in flight, under which drain's lease. Claiming writes this one
+ * document per chunk instead of one lease write per job, which is what keeps delivery at about two writes per
+ * email. Only drains write it, a few times a second at most.
+ */
+export const queueRegistrySchema = z.object({
+  leases: z.record(z.string(), leaseSchema).default({}),
+  /** Drains seen recently, so each takes an even share of every provider's rate limit. */
+  drains: z.record(z.string(), z.date()).default({}),
+});
+export type QueueRegistry = z.infer<typeof queueRegistrySchema>;
+
+export const auditEntrySchema = z.object({
+  at: z.date(),
+  jobId: z.string(),
+  invitationId: z.string(),
+  eventId: z.string(),
+  kind: z.enum(JOB_KINDS),
+  providerId: z.string().nullable(),
+  outcome: z.enum(["sent", "simulated", "retry", "failed", "bounced", "cancelled", "waiting"]),
+  errorClass: z.string().nullable(),
+  message: z.string().nullable(),
+  latencyMs: z.number().nullable(),
+  attempt: z.number().int(),
+  /** The key the provider saw; the same across a crash and its re-send. */
+  idempotencyKey: z.string(),
+  resumed: z.boolean().default(false),
+});
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
+
+/**
+ * Append-only. One document per outcome batch of a drain (up to ~100 attempts), with the ids repeated in
+ * arrays so "every attempt of this invitation" is one array-contains query.
+ */
+export const auditDocSchema = z.object({
+  at: z.date(),
+  drainId: z.string(),
+  entries: z.array(auditEntrySchema),
+  invitationIds: z.array(z.string()),
+  eventIds: z.array(z.string()),
+});
+export type AuditDoc = z.infer<typeof auditDocSchema>;
+
+export const encryptedSchema = z.object({ iv: z.string(), tag: z.string(), data: z.string() });
+export type Encrypted = z.infer<typeof encryptedSchema>;
+
+export const providerDocSchema = z.object({
+  name: z.string(),
+  kind: z.enum(["smtp", "sendgrid", "resend"]),
+  enabled: z.boolean(),
+  priority: z.number().int(),
+  fromEmail: z.string(),
+  fromName: z.string().default("Herald"),
+  dailyQuota: z.number().int().positive().nullable(),
+  resetTime: z.string(),
+  timezone: z.string(),
+  ratePerSecond: z.number().positive().nullable().default(null),
+  ratePerMinute: z.number().positive().nullable().default(null),
+  /** Non-secret connection settings (host, port, TLS options, base URL). */
+  settings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  /** Password or API key, AES-256-GCM encrypted with HERALD_CREDENTIALS_KEY. */
+  secret: encryptedSchema.nullable(),
+  health: providerHealthSchema,
+  usage: z.object({ periodKey: z.string(), sent: z.number() }).nullable().default(null),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+export type ProviderDoc = z.infer<typeof providerDocSchema>;
+
+export const TEMPLATE_KINDS = ["invitation", "reminder", "confirmation"] as const;
+export const templateDocSchema = z.object({
+  name: z.string(),
+  kind: z.enum(TEMPLATE_KINDS),
+  subject: z.string(),
+  html: z.string(),
+  text: z.string().optional(),
+  builtIn: z.boolean().default(false),
+  updatedAt: z.date(),
+});
+export type TemplateDoc = z.infer<typeof templateDocSchema>;
+
+export const runtimeSettingsSchema = z.object({
+  halted: z.boolean().default(false),
+  haltedAt: z.date().nullable().default(null),
+  haltedBy: z.string().nullable().default(null),
+  simulation: z.boolean().default(false),
+  /**
+   * Events being deleted and invitations revoked recently, by id with the time. A drain holding a claimed job
+   * checks these (through its listener on this document) right before sending, so a deletion stops even an
+   * email already in flight. Entries older than a lease are pruned.
+   */
+  cancelledEvents: z.record(z.string(), z.date()).default({}),
+  cancelledInvitations: z.record(z.string(), z.date()).default({}),
+  updatedAt: z.date().optional(),
+});
+export type RuntimeSettings = z.infer<typeof runtimeSettingsSchema>;
+
 export const collections = {
   burn: defineCollection("burn", burnShardSchema),
+  events: defineCollection("events", eventDocSchema),
+  invitations: defineCollection("invitations", invitationDocSchema),
+  participants: defineCollection("participants", participantDocSchema),
+  jobs: defineCollection("jobs", jobDocSchema),
+  queue: defineCollection("queue", queueRegistrySchema),
+  audit: defineCollection("audit", auditDocSchema),
+  providers: defineCollection("providers", providerDocSchema),
+  templates: defineCollection("templates", templateDocSchema),
+  settings: defineCollection("settings", runtimeSettingsSchema),
 };

@@ -1,0 +1,23 @@
+import type { MeteredFirestore } from "@/lib/adapters/firestore/db";
+import type { Clock } from "@/lib/ports/clock";
+
+/**
+ * What every use case needs, handed in by a composition root (Next, the worker, the Cloud Function, a test).
+ * Services use the metered data layer directly: it is already Herald's own typed, counted abstraction over
+ * Firestore, and services are tested against the real emulator rather than against mocked repositories.
+ */
+export interface ServiceContext {
+  db: MeteredFirestore;
+  clock: Clock;
+  /** HMAC secret for invitation tokens. */
+  tokenSecret: string;
+  /** Public base URL, for links in emails. */
+  baseUrl: string;
+}
+
+/**
+ * Expected outcomes a caller shows to a person ("this event is being deleted"), as values rather than
+ * exceptions. `code` is from a closed set, mapped to HTTP statuses in one table (lib/services/errors.ts).
+ */
+export type Failure<C extends string = string> = { ok: false; code: C; message: string; fieldErrors?: Record<string, string> };
+export type Result<T, C extends string = string> = ({ ok: true } & T) | Failure<C>;

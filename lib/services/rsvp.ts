@@ -1,0 +1,199 @@
+import { docRef } from "@/lib/adapters/firestore/collection";
+import { fieldOps } from "@/lib/adapters/firestore/db";
+import { collections, type EventDoc, type InvitationDoc } from "@/lib/adapters/firestore/schemas";
+import { buildInvitationIcs } from "@/lib/domain/invitations/ics";
+import { queueJobIdFor } from "@/lib/domain/invitations/identity";
+import { decideRsvp, isLinkLive, type RsvpAnswer, type RsvpOutcome } from "@/lib/domain/invitations/status";
+import { lookupHashForToken, tokenHashesEqual } from "@/lib/domain/invitations/token";
+import type { Result, ServiceContext } from "./context";
+import { eventRef } from "./events";
+import { invitationRef, jobRef, newJob } from "./invitations";
+import { KeyedLock } from "./keyed-lock";
+
+export interface InvitationView {
+  invitationId: string;
+  invitation: Pick<InvitationDoc, "name" | "email" | "status" | "linkExpiresAt">;
+  event: Pick<
+    EventDoc,
+    "title" | "description" | "startsAt" | "endsAt" | "timezone" | "location" | "onlineUrl" | "host" | "capacity" | "rsvpDeadline"
+  > & { full: boolean };
+}
+
+export type InvitationProblem = "not_found" | "gone";
+
+/** Same words for every token we cannot honour, so a response never hints whether another token exists. */
+const NOT_FOUND = {
+  ok: false,
+  code: "not_found",
+  message: "This invitation link is not valid. Check that you opened the whole link from your email.",
+} as const;
+
+async function findByToken(ctx: ServiceContext, token: string) {
+  // A malformed token is refused before any database read: a scanner hammering junk URLs costs nothing.
+  const hash = lookupHashForToken(ctx.tokenSecret, token);
+  if (!hash) return null;
+  const [hit] = await ctx.db.query("rsvp.lookup", collections.invitations, {
+    where: [["tokenHash", "==", hash]],
+    limit: 1,
+  });
+  return hit && tokenHashesEqual(hit.data.tokenHash, hash) ? { hash, ...hit } : null;
+}
+
+function goneReason(invitation: InvitationDoc, event: EventDoc | null, now: Date) {
+  if (!event || event.lifecycle !== "active") {
+    return { ok: false, code: "gone", message: "This event has been cancelled." } as const;
+  }
+  if (invitation.status === "revoked") {
+    return { ok: false, code: "gone", message: "This invitation has been withdrawn by the host." } as const;
+  }
+  const answered = invitation.status === "accepted" || invitation.status === "declined";
+  if (!answered && (invitation.status === "expired" || !isLinkLive(invitation, now))) {
+    return {
+      ok: false,
+      code: "gone",
+      message: "This invitation link has expired. Ask the host to send you a new one.",
+    } as const;
+  }
+  return null;
+}
+
+/** GET of the invitation page: two reads (invitation by token hash, its event) and no write. */
+export async function openInvitation(ctx: ServiceContext, token: string): Promise<Result<InvitationView, InvitationProblem>> {
+  const found = await findByToken(ctx, token);
+  if (!found) return NOT_FOUND;
+  const event = await ctx.db.get("rsvp.event", eventRef(found.data.eventId));
+  const gone = goneReason(found.data, event?.data ?? null, ctx.clock.now());
+  if (gone) return gone;
+  const e = event!.data;
+  return {
+    ok: true,
+    invitationId: found.id,
+    invitation: {
+      name: found.data.name,
+      email: found.data.email,
+      status: found.data.status,
+      linkExpiresAt: found.data.linkExpiresAt,
+    },
+    event: {
+      title: e.title,
+      description: e.description,
+      startsAt: e.startsAt,
+      endsAt: e.endsAt,
+      timezone: e.timezone,
+      location: e.location,
+      onlineUrl: e.onlineUrl,
+      host: e.host,
+      capacity: e.capacity,
+      rsvpDeadline: e.rsvpDeadline,
+      full: e.capacity !== null && e.counters.accepted >= e.capacity,
+    },
+  };
+}
+
+const perEvent = new KeyedLock();
+
+export type AnswerResult = Result<{ outcome: RsvpOutcome }, InvitationProblem>;
+
+/**
+ * POST of the invitation page. One transaction reads the invitation and its event, lets the domain decide, and
+ * writes exactly what it decided: invitation status, participant, counters and (on acceptance) a high-priority
+ * confirmation email job. Idempotent and safe under concurrency: the participant's id is the invitation's, the
+ * capacity check reads the counter inside the transaction, and answers for one event are serialised in this
+ * process so concurrent guests queue up instead of fighting over the event document.
+ */
+export async function answerInvitation(ctx: ServiceContext, token: string, answer: RsvpAnswer): Promise<AnswerResult> {
+  const found = await findByToken(ctx, token);
+  if (!found) return NOT_FOUND;
+  const id = found.id;
+  return perEvent.run(found.data.eventId, () =>
+    ctx.db.transaction("rsvp.answer", async (tx): Promise<AnswerResult> => {
+      const invitation = await tx.get(invitationRef(id));
+      // The link may have been rotated since the lookup: only the current token answers.
+      if (!invitation || !tokenHashesEqual(invitation.tokenHash, found.hash)) return NOT_FOUND;
+      const event = await tx.get(eventRef(invitation.eventId));
+      const now = ctx.clock.now();
+      const decision = decideRsvp({
+        invitation,
+        event: event
+          ? {
+              lifecycle: event.lifecycle,
+              endsAt: event.endsAt,
+              rsvpDeadline: event.rsvpDeadline ?? undefined,
+              capacity: event.capacity ?? undefined,
+              acceptedCount: event.counters.accepted,
+            }
+          : null,
+        answer,
+        now,
+      });
+      if (decision.outcome === "event_gone" || decision.outcome === "revoked" || decision.outcome === "expired") {
+        return goneReason(invitation, event, now) ?? { ok: true, outcome: decision.outcome };
+      }
+      if (!("status" in decision)) return { ok: true, outcome: decision.outcome };
+
+      tx.update(invitationRef(id), { status: decision.status, answeredAt: now, updatedAt: now });
+      const participant = docRef(collections.participants, id);
+      if (decision.participant === "create") {
+        tx.set(participant, { eventId: invitation.eventId, invitationId: id, email: invitation.email, name: invitation.name, acceptedAt: now });
+      } else if (decision.participant === "delete") {
+        tx.delete(participant);
+      }
+      const counters: Record<string, unknown> = { updatedAt: now };
+      for (const [key, delta] of Object.entries(decision.deltas)) {
+        if (delta !== 0) counters[`counters.${key}`] = fieldOps.increment(delta);
+      }
+      tx.update(eventRef(invitation.eventId), counters);
+      if (decision.status === "accepted") {
+        tx.create(
+          jobRef(`${queueJobIdFor(id, invitation.sendSeq)}-c${now.getTime()}`),
+          newJob({
+            kind: "confirmation",
+            eventId: invitation.eventId,
+            invitationId: id,
+            to: { email: invitation.email, name: invitation.name },
+            tokenVersion: invitation.tokenVersion,
+            now,
+          }),
+        );
+      }
+      return { ok: true, outcome: decision.outcome };
+    }),
+  );
+}
+
+/** The .ics for an accepted invitation: UID stable per invitation, SEQUENCE from the event's edit count. */
+export async function invitationCalendar(
+  ctx: ServiceContext,
+  token: string,
+): Promise<Result<{ ics: string; filename: string }, InvitationProblem | "conflict">> {
+  const found = await findByToken(ctx, token);
+  if (!found) return NOT_FOUND;
+  const event = await ctx.db.get("rsvp.event", eventRef(found.data.eventId));
+  const gone = goneReason(found.data, event?.data ?? null, ctx.clock.now());
+  if (gone) return gone;
+  if (found.data.status !== "accepted") {
+    return { ok: false, code: "conflict", message: "Accept the invitation to add it to your calendar." };
+  }
+  return { ok: true, ...eventCalendar(ctx, found.id, event!.data) };
+}
+
+export function eventCalendar(ctx: ServiceContext, invitationId: string, e: EventDoc) {
+  const ics = buildInvitationIcs({
+    event: {
+      title: e.title,
+      description: e.description,
+      startsAt: e.startsAt,
+      endsAt: e.endsAt,
+      location: e.location,
+      onlineUrl: e.onlineUrl,
+      sequence: e.sequence,
+    },
+    invitationId,
+    host: e.host,
+    // The last edit, not now: a retried confirmation email carries identical bytes.
+    stamp: e.updatedAt,
+    uidDomain: new URL(ctx.baseUrl).hostname,
+  });
+  const slug = e.title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 40) || "event";
+  return { ics, filename: `${slug}.ics` };
+}
