@@ -105,6 +105,12 @@ export async function answerInvitation(ctx: ServiceContext, token: string, answe
   const found = await findByToken(ctx, token);
   if (!found) return NOT_FOUND;
   const id = found.id;
+  const repeated = (found.data.status === "accepted" && answer === "accept") || (found.data.status === "declined" && answer === "decline");
+  if (repeated) {
+    // A double click or a retried POST: the answer is already on record, so no transaction is needed to say so.
+    const event = await ctx.db.get("rsvp.event", eventRef(found.data.eventId));
+    return goneReason(found.data, event?.data ?? null, ctx.clock.now()) ?? { ok: true, outcome: answer === "accept" ? "already_accepted" : "already_declined" };
+  }
   return perEvent.run(found.data.eventId, () =>
     ctx.db.transaction("rsvp.answer", async (tx): Promise<AnswerResult> => {
       const invitation = await tx.get(invitationRef(id));

@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import { deriveInvitationToken } from "@/lib/domain/invitations/token";
+import { testFirestore } from "@/tests/support/firestore";
+import { addresses, recipients, seedEvent, seedProvider, serviceContext, TEST_SECRET } from "@/tests/support/fixtures";
+import type { EventInput } from "@/lib/domain/events/schema";
+import { deleteEvent, getEvent } from "./events";
+import { inviteGuests, revokeInvitations } from "./invitations";
+import { answerInvitation, invitationCalendar, openInvitation } from "./rsvp";
+
+async function setup(emails: string[], event: Partial<EventInput> = {}, now?: () => Date) {
+  const fs = testFirestore();
+  const ctx = serviceContext(fs.db, now);
+  await seedProvider(fs.db);
+  const eventId = await seedEvent(ctx, event);
+  const result = await inviteGuests(ctx, eventId, recipients(emails));
+  if (!result.ok) throw new Error(result.message);
+  const tokens = result.rows.map((r) => (r.outcome === "invited" ? deriveInvitationToken(TEST_SECRET, r.invitationId, 1) : ""));
+  return { ...fs, ctx, eventId, tokens, ids: result.rows.map((r) => (r.outcome === "invited" ? r.invitationId : "")) };
+}
+
+describe("answering an invitation", () => {
+  it("shows the event without changing anything, as a mail scanner's GET must not", async () => {
+    const { ctx, tokens, meter } = await setup(["ada@example.com"]);
+    const before = meter.lifetimeTotals();
+    const view = await openInvitation(ctx, tokens[0]!);
+    expect(view).toMatchObject({ ok: true, event: { title: "Launch party", timezone: "Europe/Paris" }, invitation: { status: "queued" } });
+    const after = meter.lifetimeTotals();
+    expect(after.writes).toBe(before.writes);
+    expect(after.reads - before.reads).toBe(2);
+  });
+
+  it("accepts once: a participant, the counters, and a high-priority confirmation email", async () => {
+    const { ctx, eventId, tokens, ids, raw } = await setup(["ada@example.com"]);
+    expect(await answerInvitation(ctx, tokens[0]!, "accept")).toEqual({ ok: true, outcome: "accepted" });
+    expect(await answerInvitation(ctx, tokens[0]!, "accept")).toEqual({ ok: true, outcome: "already_accepted" });
+    expect((await raw.collection("participants").get()).docs.map((d) => d.id)).toEqual([ids[0]]);
+    expect((await getEvent(ctx, eventId))?.data.counters).toMatchObject({ accepted: 1, pending: 0 });
+    const confirmations = await raw.collection("jobs").where("kind", "==", "confirmation").get();
+    expect(confirmations.docs.map((d) => d.data().priority)).toEqual(["high"]);
+  });
+
+  it("100 simultaneous accepts of one link make exactly one participant, and every caller gets an answer", async () => {
+    const { ctx, eventId, tokens, raw } = await setup(["ada@example.com"]);
+    const results = await Promise.all(Array.from({ length: 100 }, () => answerInvitation(ctx, tokens[0]!, "accept")));
+    const outcomes = results.map((r) => (r.ok ? r.outcome : r.code));
+    expect(outcomes.filter((o) => o === "accepted")).toHaveLength(1);
+    expect(outcomes.filter((o) => o === "already_accepted")).toHaveLength(99);
+    expect((await raw.collection("participants").get()).size).toBe(1);
+    expect((await getEvent(ctx, eventId))?.data.counters.accepted).toBe(1);
+    expect((await raw.collection("jobs").where("kind", "==", "confirmation").get()).size).toBe(1);
+  });
+
+  it("enforces capacity under concurrency: exactly as many accepted as seats, the rest told it is full", async () => {
+    const { ctx, eventId, tokens, raw } = await setup(addresses(30), { capacity: 12 });
+    const results = await Promise.all(tokens.map((t) => answerInvitation(ctx, t, "accept")));
+    const outcomes = results.map((r) => (r.ok ? r.outcome : r.code));
+    expect(outcomes.filter((o) => o === "accepted")).toHaveLength(12);
+    expect(outcomes.filter((o) => o === "full")).toHaveLength(18);
+    expect((await raw.collection("participants").get()).size).toBe(12);
+    expect((await getEvent(ctx, eventId))?.data.counters).toMatchObject({ accepted: 12, pending: 18 });
+
+    // A guest who was told "full" can still get in when someone frees a seat.
+    const goingIndex = outcomes.indexOf("accepted");
+    const fullIndex = outcomes.indexOf("full");
+    expect(await answerInvitation(ctx, tokens[goingIndex]!, "decline")).toEqual({ ok: true, outcome: "changed" });
+    expect(await answerInvitation(ctx, tokens[fullIndex]!, "accept")).toEqual({ ok: true, outcome: "accepted" });
+    expect((await getEvent(ctx, eventId))?.data.counters).toMatchObject({ accepted: 12, declined: 1, pending: 17 });
+  });
+
+  it("lets a guest change their answer until the RSVP deadline, then refuses", async () => {
+    let now = new Date();
+    const start = new Date(now.getTime() + 10 * 24 * 3600_000);
+    const { ctx, tokens } = await setup(["ada@example.com"], {
+      startsAt: start,
+      endsAt: new Date(start.getTime() + 3600_000),
+      rsvpDeadline: new Date(now.getTime() + 24 * 3600_000),
+    }, () => now);
+    expect(await answerInvitation(ctx, tokens[0]!, "decline")).toEqual({ ok: true, outcome: "declined" });
+    expect(await answerInvitation(ctx, tokens[0]!, "accept")).toEqual({ ok: true, outcome: "changed" });
+    now = new Date(now.getTime() + 2 * 24 * 3600_000);
+    expect(await answerInvitation(ctx, tokens[0]!, "decline")).toEqual({ ok: true, outcome: "deadline_passed" });
+  });
+
+  it("says gone for expired, revoked and deleted-event links, and not found for malformed or unknown ones", async () => {
+    let now = new Date();
+    const { ctx, eventId, tokens, ids } = await setup(["a@example.com", "b@example.com"], {}, () => now);
+    expect(await openInvitation(ctx, "not-a-token")).toMatchObject({ ok: false, code: "not_found" });
+    expect(await openInvitation(ctx, deriveInvitationToken(TEST_SECRET, "ab".repeat(16), 1))).toMatchObject({ ok: false, code: "not_found" });
+
+    await revokeInvitations(ctx, [ids[1]!]);
+    expect(await answerInvitation(ctx, tokens[1]!, "accept")).toMatchObject({ ok: false, code: "gone", message: expect.stringContaining("withdrawn") });
+
+    now = new Date(now.getTime() + 8 * 24 * 3600_000); // past the 7-day link lifetime
+    expect(await openInvitation(ctx, tokens[0]!)).toMatchObject({ ok: false, code: "gone", message: expect.stringContaining("expired") });
+    expect(await answerInvitation(ctx, tokens[0]!, "accept")).toMatchObject({ ok: false, code: "gone" });
+
+    now = new Date();
+    await deleteEvent(ctx, eventId);
+    expect(await openInvitation(ctx, tokens[0]!)).toMatchObject({ ok: false, code: "not_found" });
+  });
+
+  it("offers a calendar file only after accepting, with a UID stable per invitation", async () => {
+    const { ctx, tokens, ids } = await setup(["ada@example.com"]);
+    expect(await invitationCalendar(ctx, tokens[0]!)).toMatchObject({ ok: false, code: "conflict" });
+    await answerInvitation(ctx, tokens[0]!, "accept");
+    const cal = await invitationCalendar(ctx, tokens[0]!);
+    if (!cal.ok) throw new Error(cal.message);
+    expect(cal.ics).toContain(`UID:${ids[0]}`);
+    expect(cal.ics).toContain("SEQUENCE:0");
+    expect(cal.ics).toContain("SUMMARY:Launch party");
+    expect(cal.filename).toBe("launch-party.ics");
+  });
+});
