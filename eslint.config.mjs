@@ -25,7 +25,7 @@ const serverCode = banGroup(
 );
 
 export default tseslint.config(
-  { ignores: [".next/**", "node_modules/**", "functions/lib/**", "dist/**", "test-results/**", "playwright-report/**", "next-env.d.ts", ".herald-data/**", ".herald-run/**"] },
+  { ignores: [".next*/**", "node_modules/**", "functions/lib/**", "dist/**", "test-results/**", "playwright-report/**", "next-env.d.ts", ".herald-data/**", ".herald-run/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

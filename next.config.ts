@@ -4,6 +4,8 @@ const config: NextConfig = {
   // firebase-admin and the mail SDKs use Node APIs and dynamic requires: load them from node_modules at
   // run time instead of bundling them.
   serverExternalPackages: ["firebase-admin", "nodemailer", "@sendgrid/mail", "resend", "handlebars"],
+  // Separate build folders let several test stacks (HERALD_TEST_PORT_OFFSET) build side by side.
+  distDir: process.env.HERALD_NEXT_DIST_DIR ?? ".next",
   poweredByHeader: false,
   reactStrictMode: true,
   // `npm test` typechecks the whole repository with tsc; repeating it inside every build only slows builds.

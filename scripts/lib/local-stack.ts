@@ -16,8 +16,18 @@ export interface StackPorts {
 }
 
 export const DEV_PORTS: StackPorts = { firestore: 8080, auth: 9099, smtp: 1025, inbox: 1080, app: 3000 };
-/** Tests and benchmarks use their own ports so they can run while a developer's stack is up. */
-export const TEST_PORTS: StackPorts = { firestore: 8180, auth: 9199, smtp: 1125, inbox: 1180, app: 3100 };
+/**
+ * Tests and benchmarks use their own ports so they can run while a developer's stack is up.
+ * HERALD_TEST_PORT_OFFSET shifts them all, for running several test stacks side by side.
+ */
+const offset = Number(process.env.HERALD_TEST_PORT_OFFSET ?? 0);
+export const TEST_PORTS: StackPorts = {
+  firestore: 8180 + offset,
+  auth: 9199 + offset,
+  smtp: 1125 + offset,
+  inbox: 1180 + offset,
+  app: 3100 + offset,
+};
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const HOST = "127.0.0.1";

@@ -215,7 +215,7 @@ export const providerDocSchema = z.object({
 });
 export type ProviderDoc = z.infer<typeof providerDocSchema>;
 
-export const TEMPLATE_KINDS = ["invitation", "reminder", "confirmation"] as const;
+export const TEMPLATE_KINDS = ["invitation", "reminder", "acceptance"] as const;
 export const templateDocSchema = z.object({
   name: z.string(),
   kind: z.enum(TEMPLATE_KINDS),
