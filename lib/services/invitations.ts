@@ -2,6 +2,7 @@ import { docRef, type Snapshot } from "@/lib/adapters/firestore/collection";
 import { fieldOps, isAlreadyExists, type TransactionScope, type WriteSet } from "@/lib/adapters/firestore/db";
 import {
   collections,
+  QUEUED_DELIVERY,
   type EventDoc,
   type InvitationDoc,
   type JobDoc,
@@ -18,6 +19,20 @@ import { announceCancellations } from "./settings";
 
 export const invitationRef = (id: string) => docRef(collections.invitations, id);
 export const jobRef = (id: string) => docRef(collections.jobs, id);
+
+/**
+ * The status an admin sees: the guest's answer or a revocation when there is one, otherwise what the queue
+ * did with the email, and "expired" once an unanswered link has run out.
+ */
+export function displayStatus(inv: Pick<InvitationDoc, "status" | "delivery" | "linkExpiresAt">, now: Date): InvitationStatus {
+  if (inv.status === "accepted" || inv.status === "declined" || inv.status === "revoked" || inv.status === "expired") {
+    return inv.status;
+  }
+  if (inv.linkExpiresAt.getTime() <= now.getTime() && inv.delivery.state !== "failed" && inv.delivery.state !== "bounced") {
+    return "expired";
+  }
+  return inv.delivery.state;
+}
 
 /** What happened to one row of an upload, shown to the admin next to the row. */
 export type InviteRowOutcome =
@@ -68,15 +83,20 @@ function newInvitation(
       linkExpiresAt: linkExpiry(now, event.linkLifetimeDays, event.endsAt),
       jobId,
       sendSeq,
-      simulated: false,
-      lastError: null,
-      providerId: null,
-      sentAt: null,
+      delivery: QUEUED_DELIVERY,
       answeredAt: null,
       createdAt: now,
       updatedAt: now,
     },
-    job: newJob({ kind: "invitation", eventId, invitationId, to: { email: r.email, name: r.name ?? "" }, tokenVersion: sendSeq, now }),
+    job: newJob({
+      kind: "invitation",
+      eventId,
+      invitationId,
+      to: { email: r.email, name: r.name ?? "" },
+      fields: r.fields ?? {},
+      tokenVersion: sendSeq,
+      now,
+    }),
   };
 }
 
@@ -85,6 +105,7 @@ export function newJob(input: {
   eventId: string;
   invitationId: string;
   to: { email: string; name: string };
+  fields?: Record<string, string>;
   tokenVersion: number;
   now: Date;
   providerId?: string | null;
@@ -98,6 +119,7 @@ export function newJob(input: {
     eventId: input.eventId,
     invitationId: input.invitationId,
     to: input.to,
+    fields: input.fields ?? {},
     tokenVersion: input.tokenVersion,
     providerId: input.providerId ?? null,
     attempts: 0,
@@ -154,7 +176,7 @@ function writeReinvite(
     sendSeq,
     jobId,
     linkExpiresAt: linkExpiry(now, event.linkLifetimeDays, event.endsAt),
-    lastError: null,
+    delivery: QUEUED_DELIVERY,
     ...(recipient ? { name: recipient.name ?? existing.name, fields: recipient.fields ?? existing.fields } : {}),
     updatedAt: now,
   });
@@ -165,11 +187,12 @@ function writeReinvite(
       eventId: existing.eventId,
       invitationId: id,
       to: { email: existing.email, name: recipient?.name ?? existing.name },
+      fields: recipient?.fields ?? existing.fields,
       tokenVersion: sendSeq,
       now,
     }),
   );
-  return reinviteDeltas(existing.status);
+  return reinviteDeltas(displayStatus(existing, now));
 }
 
 async function anyProviderEnabled(ctx: ServiceContext): Promise<boolean> {
@@ -274,7 +297,9 @@ async function inviteChunk(
   return ctx.db.transaction("invite.resolve", async (tx) => {
     const existing = await tx.getAll(ids.map(invitationRef));
     const current = await tx.get(eventRef(eventId));
-    const reinvitable = existing.map((old) => (old && canReinvite(old, now) ? old : null));
+    const reinvitable = existing.map((old) =>
+      old && canReinvite({ status: displayStatus(old, now), linkExpiresAt: old.linkExpiresAt }, now) ? old : null,
+    );
     const oldJobs = await tx.getAll(reinvitable.flatMap((old) => (old ? [jobRef(old.jobId)] : [])));
     const oldJobById = new Map(oldJobs.map((job, i) => [reinvitable.filter(Boolean)[i]!.jobId, job]));
     if (!current || current.lifecycle !== "active") {
@@ -354,12 +379,13 @@ export async function revokeInvitations(ctx: ServiceContext, ids: string[]): Pro
         if (!inv) return { id, ok: false, message: "Not found" };
         if (inv.status === "revoked") return { id, ok: true, message: "Already revoked" };
         const oldJob = await tx.get(jobRef(inv.jobId));
+        const now = ctx.clock.now();
+        const shown = displayStatus(inv, now);
         const deltas: Record<string, number> = { revoked: 1 };
         if (PENDING_STATUSES.has(inv.status)) deltas.pending = -1;
         if (inv.status === "accepted") deltas.accepted = -1;
         if (inv.status === "declined") deltas.declined = -1;
-        if (inv.status === "failed" || inv.status === "bounced") deltas.failed = -1;
-        const now = ctx.clock.now();
+        if (shown === "failed" || shown === "bounced") deltas.failed = -1;
         tx.update(invitationRef(id), { status: "revoked", updatedAt: now });
         if (inv.status === "accepted") tx.delete(docRef(collections.participants, id));
         cancelJobIfWaiting(tx, inv.jobId, oldJob, now);
@@ -391,7 +417,13 @@ export async function listInvitations(
   filter: InvitationFilter = {},
 ): Promise<Snapshot<InvitationDoc>[]> {
   const where: [string, "==" | ">=" | "<", unknown][] = [["eventId", "==", eventId]];
-  if (filter.status) where.push(["status", "==", filter.status]);
+  const status = filter.status;
+  if (status === "sent" || status === "failed" || status === "bounced" || status === "queued") {
+    // Unanswered invitations keep status "queued"; what the queue did is in delivery.state.
+    where.push(["status", "==", "queued"], ["delivery.state", "==", status]);
+  } else if (status) {
+    where.push(["status", "==", status]);
+  }
   const search = filter.search?.trim().toLowerCase();
   if (search) {
     where.push(["emailKey", ">=", search]);

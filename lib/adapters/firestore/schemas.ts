@@ -74,6 +74,17 @@ export const eventDocSchema = z.object({
 });
 export type EventDoc = z.infer<typeof eventDocSchema>;
 
+export const DELIVERY_STATES = ["queued", "sent", "failed", "bounced"] as const;
+export const deliverySchema = z.object({
+  state: z.enum(DELIVERY_STATES),
+  at: z.date().nullable(),
+  providerId: z.string().nullable(),
+  simulated: z.boolean(),
+  error: z.string().nullable(),
+});
+export type Delivery = z.infer<typeof deliverySchema>;
+export const QUEUED_DELIVERY: Delivery = { state: "queued", at: null, providerId: null, simulated: false, error: null };
+
 export const invitationDocSchema = z.object({
   eventId: z.string(),
   email: z.string(),
@@ -88,10 +99,12 @@ export const invitationDocSchema = z.object({
   /** The queue job that carries the current link. */
   jobId: z.string(),
   sendSeq: z.number().int().nonnegative(),
-  simulated: z.boolean().default(false),
-  lastError: z.string().nullable().default(null),
-  providerId: z.string().nullable().default(null),
-  sentAt: z.date().nullable().default(null),
+  /**
+   * What the queue did with the current link's email. Kept apart from `status` (the guest's answer, or
+   * revoked) so the drain can record a delivery without reading the invitation first and without ever
+   * overwriting an answer that arrived meanwhile.
+   */
+  delivery: deliverySchema,
   answeredAt: z.date().nullable().default(null),
   createdAt: z.date(),
   updatedAt: z.date(),
@@ -119,6 +132,8 @@ export const jobDocSchema = z.object({
   eventId: z.string(),
   invitationId: z.string(),
   to: personSchema,
+  /** The guest's template variables (CSV columns), copied here so sending needs no invitation read. */
+  fields: z.record(z.string(), z.string()).default({}),
   tokenVersion: z.number().int().nonnegative(),
   /** For test sends: which provider to use; otherwise the engine picks. */
   providerId: z.string().nullable().default(null),
