@@ -22,6 +22,7 @@ import {
   startWorker,
 } from "./lib/local-stack";
 import { Supervisor } from "./lib/supervisor";
+import { seedLocalStack } from "./lib/seed";
 
 const dataDir = path.join(ROOT, ".herald-data");
 const runDir = path.join(ROOT, ".herald-run");
@@ -111,6 +112,8 @@ async function main() {
     ]);
     Object.assign(process.env, { FIREBASE_AUTH_EMULATOR_HOST: env.FIREBASE_AUTH_EMULATOR_HOST });
     await ensureLocalAdmin({ projectId: LOCAL_PROJECT_ID, email: LOCAL_ADMIN_EMAIL, password: secrets.adminPassword });
+    Object.assign(process.env, { FIRESTORE_EMULATOR_HOST: env.FIRESTORE_EMULATOR_HOST });
+    await seedLocalStack(env);
     await startApp(supervisor, { port: DEV_PORTS.app, env, logDir });
     await startWorker(supervisor, { env, logDir, readyFile: path.join(runDir, "worker.ready") });
   } catch (error) {

@@ -1,27 +1,29 @@
 /**
- * The local stand-in for the scheduled Cloud Function: runs the same queue drain on a timer. One drain at a
- * time; a drain that overruns simply delays the next tick.
+ * The local stand-in for the scheduled Cloud Function: runs the very same drain (functions/src/container.ts)
+ * on a timer. One drain at a time; a drain that overruns simply delays the next tick.
  */
 import { writeFileSync } from "node:fs";
-import { parseServerEnv } from "@/lib/config/env";
-import { connectFirestore } from "@/lib/adapters/firestore/connect";
-import { systemClock } from "@/lib/ports/clock";
+import { createDrainContainer, runDrain } from "../functions/src/container";
 import { logger } from "@/lib/log/logger";
 
 const INTERVAL_MS = Number(process.env.HERALD_WORKER_INTERVAL_MS ?? 10_000);
+const BUDGET_MS = Number(process.env.HERALD_WORKER_BUDGET_MS ?? 50_000);
 
 async function main() {
-  const env = parseServerEnv(process.env);
-  const firestore = connectFirestore({ projectId: env.FIREBASE_PROJECT_ID, clock: systemClock, burnShards: env.HERALD_BURN_SHARDS });
+  const container = createDrainContainer();
   let stopping = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let running: Promise<unknown> = Promise.resolve();
 
   const tick = async () => {
     try {
-      // The queue drain is wired in here by the delivery work; until then the worker only keeps its meter.
-      await firestore.meter.flush();
+      running = runDrain(container, BUDGET_MS);
+      const summary = await running;
+      if (summary && typeof summary === "object" && "claimed" in summary && (summary as { claimed: number }).claimed > 0) {
+        logger.info("queue drained", summary as Record<string, unknown>);
+      }
     } catch (error) {
-      logger.error("worker tick failed", { error });
+      logger.error("drain failed", { error });
     }
     if (!stopping) timer = setTimeout(tick, INTERVAL_MS);
   };
@@ -29,7 +31,9 @@ async function main() {
   const stop = async () => {
     stopping = true;
     clearTimeout(timer);
-    await firestore.meter.stop().catch(() => undefined);
+    // Let a drain in progress record its outcomes; its lease would otherwise make those emails wait.
+    await Promise.race([running.catch(() => undefined), new Promise((r) => setTimeout(r, 10_000))]);
+    await container.firestore.meter.stop().catch(() => undefined);
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop());

@@ -20,22 +20,27 @@ const hostPort = z
   .regex(/^[\w.-]+:\d{2,5}$/, { message: "must look like host:port" })
   .optional();
 
+/** What the queue drain needs, wherever it runs (Next server, local worker, Cloud Function). */
+const drainFields = {
+  FIREBASE_PROJECT_ID: z.string().min(1, "is required (use demo-herald locally)"),
+  FIRESTORE_EMULATOR_HOST: hostPort,
+  HERALD_BASE_URL: z.url({ message: "must be an absolute URL, e.g. http://127.0.0.1:3000" }),
+  HERALD_TOKEN_SECRET: z.string().min(32, "must be at least 32 characters of random text"),
+  HERALD_CREDENTIALS_KEY: z
+    .string()
+    .refine((s) => Buffer.from(s, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)"),
+  HERALD_BURN_FLUSH_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+  HERALD_BURN_SHARDS: z.coerce.number().int().min(1).max(64).default(8),
+};
+
 export const serverEnvSchema = z
   .object({
-    FIREBASE_PROJECT_ID: z.string().min(1, "is required (use demo-herald locally)"),
-    FIRESTORE_EMULATOR_HOST: hostPort,
+    ...drainFields,
     FIREBASE_AUTH_EMULATOR_HOST: hostPort,
     FIREBASE_WEB_API_KEY: z.string().min(1, "is required (any non-empty string with the Auth emulator)"),
     FIREBASE_AUTH_DOMAIN: z.string().min(1).optional(),
-    HERALD_BASE_URL: z.url({ message: "must be an absolute URL, e.g. http://127.0.0.1:3000" }),
     HERALD_ADMIN_EMAILS: emailList,
-    HERALD_TOKEN_SECRET: z.string().min(32, "must be at least 32 characters of random text"),
-    HERALD_CREDENTIALS_KEY: z
-      .string()
-      .refine((s) => Buffer.from(s, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)"),
     HERALD_SESSION_DAYS: z.coerce.number().int().min(1).max(14).default(5),
-    HERALD_BURN_FLUSH_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
-    HERALD_BURN_SHARDS: z.coerce.number().int().min(1).max(64).default(8),
   })
   .superRefine((env, ctx) => {
     // A demo- project id is Firebase's guarantee that nothing can reach a real project: insist on it whenever
@@ -59,8 +64,20 @@ export class ConfigError extends Error {
   }
 }
 
+export const drainEnvSchema = z.object(drainFields);
+export type DrainEnv = z.infer<typeof drainEnvSchema>;
+
+export function parseDrainEnv(source: Record<string, string | undefined>): DrainEnv {
+  // Cloud Functions set GCLOUD_PROJECT; accept it so the deployed function needs one variable fewer.
+  return parseWith(drainEnvSchema, { FIREBASE_PROJECT_ID: source.GCLOUD_PROJECT, ...source });
+}
+
 export function parseServerEnv(source: Record<string, string | undefined>): ServerEnv {
-  const result = serverEnvSchema.safeParse(source);
+  return parseWith(serverEnvSchema, source);
+}
+
+function parseWith<S extends z.ZodType>(schema: S, source: Record<string, string | undefined>): z.infer<S> {
+  const result = schema.safeParse(source);
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((issue) => `${issue.path.join(".") || "environment"} ${issue.message}`),

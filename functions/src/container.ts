@@ -1,0 +1,53 @@
+/**
+ * The composition root for the queue drain outside Next: the scheduled Cloud Function and the local worker
+ * (scripts/worker.ts) both build their ports here, so they run exactly the same code.
+ */
+import { hostname } from "node:os";
+import { parseDrainEnv, type DrainEnv } from "../../lib/config/env";
+import { connectFirestore, type FirestoreContext } from "../../lib/adapters/firestore/connect";
+import { createMailer } from "../../lib/adapters/email/create-mailer";
+import { createSimulatedMailer } from "../../lib/adapters/email/simulated";
+import { mathRandom, systemClock } from "../../lib/ports/clock";
+import { drainQueue, newDrainId, type DrainPorts, type DrainSummary } from "../../lib/services/drain";
+import { logger } from "../../lib/log/logger";
+
+export interface DrainContainer {
+  env: DrainEnv;
+  firestore: FirestoreContext;
+  ports: DrainPorts;
+}
+
+export function createDrainContainer(source: Record<string, string | undefined> = process.env): DrainContainer {
+  const env = parseDrainEnv(source);
+  const firestore = connectFirestore({ projectId: env.FIREBASE_PROJECT_ID, clock: systemClock, burnShards: env.HERALD_BURN_SHARDS });
+  return {
+    env,
+    firestore,
+    ports: {
+      db: firestore.db,
+      clock: systemClock,
+      random: mathRandom,
+      mailerFactory: (connection) => createMailer(connection),
+      simulatedMailer: createSimulatedMailer(),
+      credentialsKey: env.HERALD_CREDENTIALS_KEY,
+      tokenSecret: env.HERALD_TOKEN_SECRET,
+      baseUrl: env.HERALD_BASE_URL,
+      log: (message, fields) => logger.warn(message, fields),
+    },
+  };
+}
+
+/**
+ * One scheduled run: drain within a budget shorter than the function's timeout, then flush the burn meter
+ * (a function instance may be frozen right after returning, so nothing is left for a timer).
+ */
+export async function runDrain(container: DrainContainer, budgetMs: number): Promise<DrainSummary> {
+  try {
+    return await drainQueue(container.ports, {
+      drainId: newDrainId().replace("drain-", `drain-${hostname().slice(0, 12)}-`),
+      budgetMs,
+    });
+  } finally {
+    await container.firestore.meter.flush();
+  }
+}
