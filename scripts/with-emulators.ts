@@ -25,7 +25,7 @@ export interface TestStack {
   stop(): Promise<void>;
 }
 
-const runDir = path.join(ROOT, ".herald-run/test");
+const runDir = path.join(ROOT, `.herald-run/test-${process.env.HERALD_TEST_PORT_OFFSET ?? 0}`);
 const logDir = path.join(runDir, "logs");
 
 export async function startTestStack(options: { app: boolean; worker?: boolean }): Promise<TestStack> {

@@ -37,6 +37,16 @@ export function createDrainContainer(source: Record<string, string | undefined> 
   };
 }
 
+/** Optional overrides for operators and benchmarks; the drain's defaults suit the scheduled function. */
+function tuning(source: Record<string, string | undefined>) {
+  const num = (name: string) => (source[name] ? Number(source[name]) : undefined);
+  const out: { leaseMs?: number; claimSize?: number; concurrency?: number } = {};
+  if (num("HERALD_DRAIN_LEASE_MS")) out.leaseMs = num("HERALD_DRAIN_LEASE_MS");
+  if (num("HERALD_DRAIN_CLAIM_SIZE")) out.claimSize = num("HERALD_DRAIN_CLAIM_SIZE");
+  if (num("HERALD_DRAIN_CONCURRENCY")) out.concurrency = num("HERALD_DRAIN_CONCURRENCY");
+  return out;
+}
+
 /**
  * One scheduled run: drain within a budget shorter than the function's timeout, then flush the burn meter
  * (a function instance may be frozen right after returning, so nothing is left for a timer).
@@ -46,6 +56,7 @@ export async function runDrain(container: DrainContainer, budgetMs: number): Pro
     return await drainQueue(container.ports, {
       drainId: newDrainId().replace("drain-", `drain-${hostname().slice(0, 12)}-`),
       budgetMs,
+      ...tuning(process.env),
     });
   } finally {
     await container.firestore.meter.flush();

@@ -12,7 +12,7 @@ import {
   type TemplateDoc,
 } from "@/lib/adapters/firestore/schemas";
 import { decideAfterAttempt, DEFAULT_BACKOFF, type BackoffPolicy, type Decision } from "@/lib/domain/delivery/job";
-import { applyOutcomes, claimProbe, type HealthOutcome } from "@/lib/domain/delivery/provider-health";
+import { applyOutcomes, claimProbe, DEFAULT_HEALTH_CONFIG, type HealthOutcome } from "@/lib/domain/delivery/provider-health";
 import { quotaPeriodKey, recordSends, remainingQuota } from "@/lib/domain/delivery/quota";
 import { rankProviders, type RankedProvider } from "@/lib/domain/delivery/ranking";
 import { createPacer, holdUntil, reserve, withShare, type PacerState } from "@/lib/domain/delivery/rate-limit";
@@ -69,7 +69,20 @@ export interface DrainOptions {
   backoff?: BackoffPolicy;
   /** Outcomes recorded per batch write. */
   outcomeBatch?: number;
+  /**
+   * How long to wait after a 429 that names no Retry-After. Providers' limits are mostly per second, so a
+   * short wait (and another provider meanwhile) beats sitting out a minute.
+   */
+  rateLimitWaitMs?: number;
 }
+
+/** A failure that was the provider's fault is retried this soon when another provider can take the email. */
+const REROUTE_MS = 1_000;
+/**
+ * Herald paces each provider a little under its configured limit: evenly spaced sends at exactly the limit
+ * still land 101 in some sliding second once network jitter bunches them, and each of those is a 429.
+ */
+const PACING_HEADROOM = 0.9;
 
 export interface DrainSummary {
   drainId: string;
@@ -150,6 +163,7 @@ export async function drainQueue(ports: DrainPorts, options: DrainOptions): Prom
   const concurrency = options.concurrency ?? 16;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const outcomeBatch = options.outcomeBatch ?? 100;
+  const rateLimitWaitMs = options.rateLimitWaitMs ?? 2_000;
   const summary: DrainSummary = {
     drainId: options.drainId,
     stoppedBecause: "idle",
@@ -256,6 +270,7 @@ export async function drainQueue(ports: DrainPorts, options: DrainOptions): Prom
               settings: () => settings,
               share,
               backoff,
+              rateLimitWaitMs,
               sleep,
             });
             if (outcome) {
@@ -278,13 +293,17 @@ export async function drainQueue(ports: DrainPorts, options: DrainOptions): Prom
     }
   } finally {
     unsubscribe();
-    await persistProviderState(ports.db, providers, ports.clock).catch((error: Error) =>
+    await persistProviderState(ports.db, providers, ports.clock, rateLimitWaitMs).catch((error: Error) =>
       log("could not persist provider health", { error: error.message }),
     );
     await Promise.all([...providers.values()].map((p) => p.mailer?.close().catch(() => undefined)));
     summary.durationMs = ports.clock.now().getTime() - started;
   }
   return summary;
+}
+
+function healthConfig(rateLimitWaitMs: number) {
+  return { ...DEFAULT_HEALTH_CONFIG, rateLimitWaitMs };
 }
 
 /** Providers count an email they accepted or rejected for its content; not one they never took. */
@@ -444,6 +463,7 @@ interface JobContext {
   settings: () => RuntimeSettings;
   share: number;
   backoff: BackoffPolicy;
+  rateLimitWaitMs: number;
   sleep: (ms: number) => Promise<void>;
 }
 
@@ -539,7 +559,10 @@ async function processJob(ports: DrainPorts, claimed: ClaimedJob, ctx: JobContex
 
   // Pace to the provider's rate limit so we are not the ones causing 429s.
   if (provider && (provider.doc.ratePerSecond || provider.doc.ratePerMinute)) {
-    const limits = { perSecond: provider.doc.ratePerSecond ?? undefined, perMinute: provider.doc.ratePerMinute ?? undefined };
+    const limits = {
+      perSecond: provider.doc.ratePerSecond ? provider.doc.ratePerSecond * PACING_HEADROOM : undefined,
+      perMinute: provider.doc.ratePerMinute ? provider.doc.ratePerMinute * PACING_HEADROOM : undefined,
+    };
     provider.pacer = provider.pacer ? withShare(provider.pacer, ctx.share) : createPacer(limits, ctx.share);
     const slot = reserve(provider.pacer, now());
     provider.pacer = slot.state;
@@ -563,20 +586,29 @@ async function processJob(ports: DrainPorts, claimed: ClaimedJob, ctx: JobContex
       ? { at, ok: true, latencyMs: result.latencyMs }
       : { at, ok: false, errorClass: result.errorClass, latencyMs: result.latencyMs, ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}) };
     provider.outcomes.push(outcome);
-    provider.doc = { ...provider.doc, health: applyOutcomes(provider.doc.health, [outcome]) };
+    provider.doc = { ...provider.doc, health: applyOutcomes(provider.doc.health, [outcome], healthConfig(ctx.rateLimitWaitMs)) };
     if (!result.ok && result.errorClass === "rate_limited" && provider.pacer && result.retryAfterMs) {
       provider.pacer = holdUntil(provider.pacer, new Date(at.getTime() + result.retryAfterMs));
     }
   }
-  const decision = decideAfterAttempt({
+  let decision = decideAfterAttempt({
     outcome: result,
     attemptsSpent: job.attempts,
     deferrals: job.deferrals,
     providerId: provider?.id,
     policy: ctx.backoff,
+    rateLimitWaitMs: ctx.rateLimitWaitMs,
     now: at,
     random: ports.random,
   });
+  // The provider failed, not the email: when another provider can take it now, do not make the guest wait
+  // out a backoff meant for a struggling provider. A transient failure still spends its attempt.
+  if (decision.kind === "retry" && provider && (decision.reason === "transient" || decision.reason === "rate_limited")) {
+    const alternative = pick(ports, ctx, { ...job, avoidProviderId: provider.id }, at);
+    if (alternative && alternative.id !== provider.id) {
+      decision = { ...decision, at: new Date(Math.min(decision.at.getTime(), at.getTime() + REROUTE_MS)) };
+    }
+  }
   return { jobId: id, job, decision, providerId: provider?.id ?? null, result, simulated, at, resumed: claimed.resumed, attempt: job.attempts + 1 };
 }
 
@@ -696,7 +728,12 @@ async function writeOutcomes(db: MeteredFirestore, drainId: string, outcomes: Ou
  * Health and usage are written once per run: re-read in a transaction and merged with this run's outcomes,
  * so two drains finishing together add up instead of overwriting each other.
  */
-async function persistProviderState(db: MeteredFirestore, providers: Map<string, ProviderRuntime>, clock: Clock) {
+async function persistProviderState(
+  db: MeteredFirestore,
+  providers: Map<string, ProviderRuntime>,
+  clock: Clock,
+  rateLimitWaitMs: number,
+) {
   const touched = [...providers.values()].filter((p) => p.outcomes.length > 0 || p.probeClaimed);
   if (touched.length === 0) return;
   await db.transaction("provider.health", async (tx) => {
@@ -712,7 +749,7 @@ async function persistProviderState(db: MeteredFirestore, providers: Map<string,
       } catch {
         periodKey = null; // a misconfigured zone is reported by the ranking; usage just is not counted
       }
-      const health = applyOutcomes(stored.health, p.outcomes);
+      const health = applyOutcomes(stored.health, p.outcomes, healthConfig(rateLimitWaitMs));
       tx.update(docRef(collections.providers, p.id), {
         health,
         ...(periodKey && sends > 0 ? { usage: recordSends(stored.usage, periodKey, sends) } : {}),

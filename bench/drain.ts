@@ -1,0 +1,248 @@
+/**
+ * npm run bench:drain — 5,000 queued invitations drained by the real worker process through three local
+ * provider stand-ins (50 ms latency, 100 requests/s each, 429 beyond). One provider starts answering 5xx a
+ * third of the way through; another hits its daily quota at 2,000. Duplicates and losses are counted at the
+ * stand-ins (what they accepted), not from Herald's records. A second run SIGKILLs the worker mid-run and
+ * restarts it. Prints human progress on stderr and one JSON line last on stdout.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+
+process.env.HERALD_TEST_PORT_OFFSET ??= "60";
+
+const JOBS = Number(process.env.BENCH_DRAIN_JOBS ?? 5000);
+const TIMEOUT_MS = 6 * 60_000;
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main() {
+  const { startTestStack } = await import("../scripts/with-emulators");
+  const { ROOT } = await import("../scripts/lib/local-stack");
+  const { TEST_SECRETS } = await import("../scripts/lib/test-env");
+  const { startSendgridStandin, startResendStandin } = await import("../tests/support/provider-standins");
+  const { connectFirestore } = await import("../lib/adapters/firestore/connect");
+  const { sealSecret } = await import("../lib/services/provider-config");
+  const { ensureStarterTemplates } = await import("../lib/services/templates");
+  const { inviteGuests } = await import("../lib/services/invitations");
+  const { seedEvent, seedProvider, recipients, addresses } = await import("../tests/support/fixtures");
+
+  say("starting the Firestore and Auth emulators…");
+  const stack = await startTestStack({ app: false });
+  const healthy = { latencyMs: 50, rateLimitPerSecond: 100 };
+  const standins = {
+    a: await startSendgridStandin({ apiKey: "key-a", behaviour: healthy }),
+    b: await startResendStandin({ apiKey: "key-b", behaviour: { ...healthy, dailyQuota: 2000 } }),
+    c: await startSendgridStandin({ apiKey: "key-c", behaviour: healthy }),
+  };
+  const workers: ChildProcess[] = [];
+
+  const runOnce = async (name: string, killAfter: number | null) => {
+    const projectId = `demo-bench-drain-${name}`;
+    process.env.FIRESTORE_EMULATOR_HOST = stack.env.FIRESTORE_EMULATOR_HOST;
+    const { db, raw } = connectFirestore({ projectId, clock: { now: () => new Date() }, burnShards: 8 });
+    const ctx = { db, clock: { now: () => new Date() }, tokenSecret: TEST_SECRETS.tokenSecret, baseUrl: String(stack.env.HERALD_BASE_URL) };
+    for (const s of Object.values(standins)) s.clear();
+    standins.a.setBehaviour(healthy);
+    standins.b.setBehaviour({ ...healthy, dailyQuota: 2000 });
+    standins.b.resetQuota();
+
+    await ensureStarterTemplates(ctx);
+    const provider = (id: "a" | "b" | "c", kind: "sendgrid" | "resend", priority: number, dailyQuota: number | null) =>
+      seedProvider(db, id, {
+        name: `stand-in ${id}`,
+        kind,
+        priority,
+        dailyQuota,
+        ratePerSecond: 100,
+        settings: { baseUrl: standins[id].url, timeoutMs: 5000 },
+        secret: sealSecret(TEST_SECRETS.credentialsKey, id, `key-${id}`),
+      });
+    await provider("a", "sendgrid", 1, null);
+    await provider("b", "resend", 1, 2000);
+    await provider("c", "sendgrid", 1, null);
+    const eventId = await seedEvent(ctx);
+    say(`[${name}] queueing ${JOBS} invitations…`);
+    const invited = await inviteGuests(ctx, eventId, recipients(addresses(JOBS, "bench")));
+    if (!invited.ok || invited.invited !== JOBS) throw new Error(`seeding failed: ${JSON.stringify(invited).slice(0, 200)}`);
+
+    const workerEnv = {
+      ...stack.env,
+      FIREBASE_PROJECT_ID: projectId,
+      GCLOUD_PROJECT: projectId,
+      HERALD_WORKER_INTERVAL_MS: "200",
+      HERALD_DRAIN_LEASE_MS: "10000",
+      HERALD_DRAIN_CLAIM_SIZE: "200",
+      HERALD_DRAIN_CONCURRENCY: "24",
+      HERALD_BURN_FLUSH_SECONDS: "1",
+    };
+    const startWorker = () => {
+      // node --import tsx: one process, so its peak RSS is the worker's own.
+      const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/worker.ts")], {
+        cwd: ROOT,
+        env: workerEnv,
+        stdio: ["ignore", "ignore", "inherit"],
+      });
+      workers.push(child);
+      return child;
+    };
+
+    const started = Date.now();
+    let worker = startWorker();
+    let killedAt: number | null = null;
+    let failedA = false;
+    let peakRssKb = 0;
+    let done = 0;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 100));
+      const accepted = standins.a.accepted + standins.b.accepted + standins.c.accepted;
+      if (!failedA && accepted >= JOBS / 3) {
+        failedA = true;
+        standins.a.failFromNow(503);
+        say(`[${name}] stand-in a now answers 503 (after ${accepted} accepted)`);
+      }
+      if (killAfter !== null && killedAt === null && accepted >= killAfter) {
+        killedAt = accepted;
+        say(`[${name}] SIGKILL the worker after ${accepted} accepted; restarting it`);
+        peakRssKb = Math.max(peakRssKb, rssKb(worker.pid));
+        worker.kill("SIGKILL");
+        worker = startWorker();
+      }
+      peakRssKb = Math.max(peakRssKb, rssKb(worker.pid));
+      if (Date.now() - started > TIMEOUT_MS) break;
+      const finished = await raw.collection("jobs").where("state", "in", ["completed", "failed"]).count().get();
+      done = finished.data().count;
+      if (done >= JOBS) break;
+    }
+    const seconds = (Date.now() - started) / 1000;
+    worker.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 1500));
+
+    // What the stand-ins accepted, by recipient and by idempotency key.
+    const acceptedBy = new Map<string, Set<string>>();
+    let acceptedTotal = 0;
+    let rateLimited = 0;
+    const perProvider: Record<string, number> = {};
+    for (const [id, s] of Object.entries(standins)) {
+      perProvider[id] = 0;
+      for (const r of s.requests) {
+        if (r.status === 429) rateLimited++;
+        if (r.status === null || r.status >= 300) continue;
+        const to = recipientOf(r.body);
+        const keys = acceptedBy.get(to) ?? new Set<string>();
+        const before = keys.size;
+        keys.add(keyOf(r) ?? `no-key-${id}-${r.seq}`);
+        acceptedBy.set(to, keys);
+        // A replay of the same key is the provider's idempotency at work, not a second email.
+        if (keys.size > before || id !== "b") {
+          perProvider[id]!++;
+          acceptedTotal++;
+        }
+      }
+    }
+    const jobs = await raw.collection("jobs").get();
+    let lost = 0;
+    let stuck = 0;
+    let sameKeyResends = 0;
+    for (const doc of jobs.docs) {
+      const job = doc.data() as { state: string; to: { email: string } };
+      if (job.state !== "completed" && job.state !== "failed") stuck++;
+      if (job.state === "completed" && !acceptedBy.has(job.to.email)) lost++;
+    }
+    lost += JOBS - jobs.size;
+    const duplicatesWithNewKey = [...acceptedBy.values()].filter((keys) => keys.size > 1).length;
+    sameKeyResends = acceptedTotal - acceptedBy.size - duplicatesWithNewKey;
+
+    const burn = await raw.collection("burn").get();
+    const totals = burn.docs.reduce(
+      (t, d) => ({ reads: t.reads + (d.data().reads ?? 0), writes: t.writes + (d.data().writes ?? 0) }),
+      { reads: 0, writes: 0 },
+    );
+    const delivered = acceptedBy.size;
+    return {
+      seconds,
+      done,
+      delivered,
+      emailsPerSecond: Number((delivered / seconds).toFixed(1)),
+      perProvider,
+      rateLimited,
+      duplicates: duplicatesWithNewKey + Math.max(0, sameKeyResends),
+      duplicatesWithNewKey,
+      sameKeyResends: Math.max(0, sameKeyResends),
+      lost,
+      stuck,
+      readsPerEmail: Number((totals.reads / Math.max(1, delivered)).toFixed(3)),
+      writesPerEmail: Number((totals.writes / Math.max(1, delivered)).toFixed(3)),
+      peakRssMb: Math.round(peakRssKb / 1024),
+      killedAfter: killedAt,
+    };
+  };
+
+  try {
+    const normal = await runOnce("normal", null);
+    say(`normal run: ${JSON.stringify(normal)}`);
+    const killed = await runOnce("kill", Math.round(JOBS * 0.4));
+    say(`kill run: ${JSON.stringify(killed)}`);
+    console.log(
+      JSON.stringify({
+        bench: "drain",
+        jobs: JOBS,
+        emailsPerSecond: normal.emailsPerSecond,
+        wallSeconds: normal.seconds,
+        sendsPerProvider: normal.perProvider,
+        rateLimited: normal.rateLimited,
+        duplicates: normal.duplicates,
+        lost: normal.lost,
+        stuck: normal.stuck,
+        readsPerEmail: normal.readsPerEmail,
+        writesPerEmail: normal.writesPerEmail,
+        peakRssMb: normal.peakRssMb,
+        killRun: {
+          lost: killed.lost,
+          stuck: killed.stuck,
+          duplicatesWithNewKey: killed.duplicatesWithNewKey,
+          sameKeyResends: killed.sameKeyResends,
+          killedAfterAccepted: killed.killedAfter,
+          wallSeconds: killed.seconds,
+        },
+      }),
+    );
+  } finally {
+    for (const w of workers) if (w.exitCode === null) w.kill("SIGKILL");
+    await Promise.all(Object.values(standins).map((s) => s.close()));
+    await stack.stop();
+  }
+}
+
+/** Resend carries the key as a header; SendGrid as a custom arg in the body. */
+function keyOf(r: { idempotencyKey: string | null; body: unknown }): string | null {
+  const b = r.body as { custom_args?: Record<string, string>; personalizations?: { custom_args?: Record<string, string> }[] } | null;
+  return (
+    r.idempotencyKey ??
+    b?.custom_args?.herald_idempotency_key ??
+    b?.personalizations?.[0]?.custom_args?.herald_idempotency_key ??
+    null
+  );
+}
+
+function recipientOf(body: unknown): string {
+  const b = body as { to?: string | string[]; personalizations?: { to?: { email: string }[] }[] } | null;
+  const sendgrid = b?.personalizations?.[0]?.to?.[0]?.email;
+  const resend = Array.isArray(b?.to) ? b?.to[0] : b?.to;
+  return String(sendgrid ?? resend ?? "unknown").replace(/^.*<|>$/g, "").toLowerCase();
+}
+
+function rssKb(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    return Number(status.match(/VmHWM:\s+(\d+)/)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
