@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { firestoreQuotaDay } from "@/lib/domain/quota-day";
 import { readBurnReport, SPARK_DAILY_BUDGET } from "@/lib/services/burn-report";
+import { readProviderBudgets, readQueueHealth } from "@/lib/services/queue-health";
 import { getContainer } from "@/lib/server/container";
 import { requireAdminPage } from "@/lib/server/session";
 
@@ -16,7 +17,12 @@ export default async function BurnPage() {
   await requireAdminPage();
   const { firestore, clock } = getContainer();
   const day = firestoreQuotaDay(clock.now());
-  const report = await readBurnReport(firestore.db, day);
+  const [report, queue, providers] = await Promise.all([
+    readBurnReport(firestore.db, day),
+    readQueueHealth(firestore.db, clock),
+    readProviderBudgets(firestore.db, clock),
+  ]);
+  const behindSeconds = queue.oldestDueAt ? Math.max(0, Math.round((clock.now().getTime() - queue.oldestDueAt.getTime()) / 1000)) : 0;
   const peak = Math.max(1, ...report.operations.map((o) => o.reads + o.writes + o.deletes));
   return (
     <section className="stack" aria-labelledby="burn-title">
@@ -50,6 +56,48 @@ export default async function BurnPage() {
           );
         })}
       </div>
+      <h2>Email providers today</h2>
+      {providers.length === 0 ? (
+        <p className="muted">No provider is set up yet.</p>
+      ) : (
+        <div className="stats">
+          {providers.map((p) => {
+            const fraction = p.dailyQuota ? Math.min(1, p.sentToday / p.dailyQuota) : 0;
+            return (
+              <div className="stat stack" key={p.id} data-testid={`budget-${p.id}`}>
+                <div className="label">{p.name}</div>
+                <div className="value">
+                  {p.sentToday.toLocaleString("en")}
+                  <span className="muted"> / {p.dailyQuota ? p.dailyQuota.toLocaleString("en") : "no limit"}</span>
+                </div>
+                {p.dailyQuota ? (
+                  <div className={`meter ${level(fraction)}`} role="meter" aria-label={`${p.name} quota used today`} aria-valuemin={0} aria-valuemax={p.dailyQuota} aria-valuenow={p.sentToday}>
+                    <span style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
+                  </div>
+                ) : null}
+                <div className="muted">
+                  <span className={`badge ${p.state === "healthy" ? "ok" : p.state === "half open" ? "warn" : "danger"}`}>{p.state}</span>
+                  {p.resetsAt ? ` · resets ${p.resetsAt.toISOString().slice(0, 16).replace("T", " ")} UTC` : ""}
+                </div>
+              </div>
+            );
+          })}
+        </div>
+      )}
+      <h2>Queue</h2>
+      <div className="stats" data-testid="queue-health">
+        <div className="stat"><div className="value">{queue.waiting}</div><div className="label">waiting</div></div>
+        <div className="stat"><div className="value">{queue.retrying}</div><div className="label">retrying</div></div>
+        <div className="stat"><div className="value">{queue.inFlight}</div><div className="label">sending now</div></div>
+        <div className="stat"><div className="value">{queue.failed}</div><div className="label">failed</div></div>
+        <div className="stat"><div className="value">{queue.liveDrains}</div><div className="label">workers</div></div>
+        <div className="stat"><div className="value">{behindSeconds}s</div><div className="label">oldest due email waiting</div></div>
+      </div>
+      <p>
+        <a className="button danger" href="/admin/settings">
+          Halt sending…
+        </a>
+      </p>
       <h2>By operation</h2>
       {report.operations.length === 0 ? (
         <p className="muted">Nothing counted yet today.</p>
