@@ -27,6 +27,22 @@ async function main() {
   const { inviteGuests } = await import("../lib/services/invitations");
   const { seedEvent, seedProvider, recipients, addresses } = await import("../tests/support/fixtures");
 
+  // The worker runs from an esbuild bundle, as the deployed function does: peak memory then measures Herald,
+  // not tsx compiling TypeScript on the fly.
+  const { build } = await import("esbuild");
+  const workerBundle = path.join(ROOT, ".herald-run/bench-worker.mjs");
+  await build({
+    entryPoints: [path.join(ROOT, "scripts/worker.ts")],
+    outfile: workerBundle,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "esm",
+    packages: "external",
+    alias: { "@": ROOT },
+    logLevel: "warning",
+  });
+
   say("starting the Firestore and Auth emulators…");
   const stack = await startTestStack({ app: false });
   const healthy = { latencyMs: 50, rateLimitPerSecond: 100 };
@@ -77,8 +93,7 @@ async function main() {
       HERALD_BURN_FLUSH_SECONDS: "1",
     };
     const startWorker = () => {
-      // node --import tsx: one process, so its peak RSS is the worker's own.
-      const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts/worker.ts")], {
+      const child = spawn(process.execPath, [workerBundle], {
         cwd: ROOT,
         env: workerEnv,
         stdio: ["ignore", "ignore", "inherit"],
