@@ -80,7 +80,10 @@ function parseWith<S extends z.ZodType>(schema: S, source: Record<string, string
   const result = schema.safeParse(source);
   if (!result.success) {
     throw new ConfigError(
-      result.error.issues.map((issue) => `${issue.path.join(".") || "environment"} ${issue.message}`),
+      result.error.issues.map((issue) => {
+        const missing = issue.code === "invalid_type" && issue.message.endsWith("received undefined");
+        return `${issue.path.join(".") || "environment"} ${missing ? "is required (see .env.example)" : issue.message}`;
+      }),
     );
   }
   return result.data;
