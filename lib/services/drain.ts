@@ -648,7 +648,8 @@ async function writeOutcomes(db: MeteredFirestore, drainId: string, outcomes: Ou
     switch (o.decision.kind) {
       case "complete":
         auditOutcome = o.simulated ? "simulated" : "sent";
-        o.simulated ? tally.simulated++ : tally.sent++;
+        if (o.simulated) tally.simulated++;
+        else tally.sent++;
         batch.update(jobRef, { state: "completed", attempts: o.attempt, sentBy: o.providerId, simulated: o.simulated, waitingReason: null, completedAt: o.at, updatedAt: o.at });
         if (o.job.kind === "invitation") {
           batch.update(invitationRef, {
@@ -675,7 +676,8 @@ async function writeOutcomes(db: MeteredFirestore, drainId: string, outcomes: Ou
       }
       case "fail":
         auditOutcome = o.decision.bounce ? "bounced" : "failed";
-        o.decision.bounce ? tally.bounced++ : tally.failed++;
+        if (o.decision.bounce) tally.bounced++;
+        else tally.failed++;
         batch.update(jobRef, { state: "failed", attempts: o.attempt, waitingReason: null, lastError, completedAt: o.at, updatedAt: o.at });
         if (o.job.kind === "invitation") {
           batch.update(invitationRef, {

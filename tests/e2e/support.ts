@@ -28,7 +28,6 @@ export async function signInAsAdmin(page: Page) {
 /** A verified, non-admin account created straight in the Auth emulator. */
 export async function createNonAdmin(email: string, password: string) {
   const authHost = process.env.FIREBASE_AUTH_EMULATOR_HOST ?? "127.0.0.1:9199";
-  const project = process.env.FIREBASE_PROJECT_ID ?? "demo-herald-test";
   const res = await fetch(`http://${authHost}/identitytoolkit.googleapis.com/v1/accounts:signUp?key=demo-api-key`, {
     method: "POST",
     headers: { "content-type": "application/json" },
