@@ -20,6 +20,16 @@ const config: NextConfig = {
           { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
         ],
       },
+      {
+        // Invitation URLs carry the guest's secret token: never sent on as a Referer, never cached, never
+        // indexed. Listed after the catch-all so its Referrer-Policy wins. The route handlers set these too.
+        source: "/invite/:path*",
+        headers: [
+          { key: "Referrer-Policy", value: "no-referrer" },
+          { key: "Cache-Control", value: "no-store" },
+          { key: "X-Robots-Tag", value: "noindex" },
+        ],
+      },
     ];
   },
 };

@@ -1,0 +1,69 @@
+import { z } from "zod";
+import { serviceContext } from "@/lib/server/services";
+import { answerInvitation } from "@/lib/services/rsvp";
+import { invitePath } from "../../_html/pages";
+import { failureResponse, INVITE_HEADERS, problemResponse, unexpectedFailure } from "../../_html/respond";
+
+type Context = { params: Promise<{ token: string }> };
+
+/** The form sends one short field; anything near this size is not our form. */
+const MAX_BODY_BYTES = 4096;
+
+const formSchema = z.object({
+  // getAll, not get: `answer=accept&answer=decline` must be refused, not silently read as one of them.
+  answer: z.array(z.enum(["accept", "decline"])).length(1),
+});
+
+const TOO_LARGE = Symbol("too large");
+
+/** Reads at most `limit` bytes, whatever Content-Length claims (it may be absent or lie with chunked bodies). */
+async function readLimited(request: Request, limit: number): Promise<string | typeof TOO_LARGE> {
+  if (Number(request.headers.get("content-length") ?? 0) > limit) return TOO_LARGE;
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return TOO_LARGE;
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}
+
+function isUrlEncodedForm(request: Request): boolean {
+  const type = request.headers.get("content-type") ?? "";
+  return type.split(";")[0]!.trim().toLowerCase() === "application/x-www-form-urlencoded";
+}
+
+const NOT_UNDERSTOOD = "Use the Accept or Decline button on the invitation page.";
+
+/**
+ * The Accept / Decline form. Answers with 303 See Other to the invitation page, so reloading that page shows
+ * the result again instead of posting twice; the service makes a repeated post harmless anyway. A link that
+ * cannot be answered gets its 404 or 410 page right here, not a redirect to one.
+ */
+export async function POST(request: Request, { params }: Context): Promise<Response> {
+  const { token } = await params;
+  try {
+    const body = await readLimited(request, MAX_BODY_BYTES);
+    if (body === TOO_LARGE) return problemResponse(413, "That was too much", NOT_UNDERSTOOD);
+    if (!isUrlEncodedForm(request)) return problemResponse(400, "That answer was not understood", NOT_UNDERSTOOD);
+    const parsed = formSchema.safeParse({ answer: new URLSearchParams(body).getAll("answer") });
+    if (!parsed.success) return problemResponse(400, "That answer was not understood", NOT_UNDERSTOOD);
+
+    const result = await answerInvitation(serviceContext(), token, parsed.data.answer[0]!);
+    if (!result.ok) return failureResponse(result, token);
+    return new Response(null, {
+      status: 303,
+      headers: { ...INVITE_HEADERS, Location: `${invitePath(token)}?outcome=${result.outcome}` },
+    });
+  } catch (error) {
+    return unexpectedFailure("invitation answer", error);
+  }
+}

@@ -1,0 +1,309 @@
+import { randomUUID } from "node:crypto";
+import { expect, test, type APIResponse, type Page } from "@playwright/test";
+import { connectFirestore, type FirestoreContext } from "@/lib/adapters/firestore/connect";
+import type { EventInput } from "@/lib/domain/events/schema";
+import { deriveInvitationToken } from "@/lib/domain/invitations/token";
+import type { ServiceContext } from "@/lib/services/context";
+import { inviteGuests, revokeInvitations } from "@/lib/services/invitations";
+import { TEST_SECRETS } from "@/scripts/lib/test-env";
+import { recipients, seedEvent, seedProvider } from "@/tests/support/fixtures";
+
+/**
+ * The public invitation page, in real Chromium against the production build. Data is seeded by calling the
+ * services from this process against the same Firestore emulator project the app uses.
+ */
+
+// The viewer is somewhere other than the venue, so the "your time" line has something to add.
+test.use({ timezoneId: "America/New_York" });
+
+let firestore: FirestoreContext | undefined;
+
+function ctx(): ServiceContext & { raw: FirestoreContext["raw"] } {
+  const projectId = process.env.FIREBASE_PROJECT_ID;
+  if (!projectId || !process.env.FIRESTORE_EMULATOR_HOST) {
+    throw new Error("Run through scripts/with-emulators.ts --app: FIREBASE_PROJECT_ID and FIRESTORE_EMULATOR_HOST are needed.");
+  }
+  firestore ??= connectFirestore({ projectId, clock: { now: () => new Date() }, burnShards: 1 });
+  return {
+    db: firestore.db,
+    raw: firestore.raw,
+    clock: { now: () => new Date() },
+    tokenSecret: TEST_SECRETS.tokenSecret,
+    baseUrl: process.env.HERALD_E2E_BASE_URL ?? "http://127.0.0.1:3100",
+  };
+}
+
+/** A fresh event with one invited guest per address; every test gets its own so counts stay exact. */
+async function invite(guests: string[], event: Partial<EventInput> = {}) {
+  const c = ctx();
+  await seedProvider(c.db);
+  const eventId = await seedEvent(c, event);
+  const result = await inviteGuests(c, eventId, recipients(guests));
+  if (!result.ok) throw new Error(result.message);
+  const ids = result.rows.map((r) => {
+    if (r.outcome !== "invited") throw new Error(`${r.email} was not invited: ${r.outcome}`);
+    return r.invitationId;
+  });
+  return { eventId, ids, tokens: ids.map((id) => deriveInvitationToken(TEST_SECRETS.tokenSecret, id, 1)) };
+}
+
+const unique = (name: string) => `${name}-${randomUUID().slice(0, 8)}@example.com`;
+
+async function participants(eventId: string) {
+  return (await ctx().raw.collection("participants").where("eventId", "==", eventId).get()).size;
+}
+
+async function invitation(id: string) {
+  const snap = await ctx().raw.collection("invitations").doc(id).get();
+  return snap.data() as { status: string; answeredAt: unknown } | undefined;
+}
+
+function expectInviteHeaders(response: APIResponse | { headers(): Record<string, string> }) {
+  const headers = response.headers();
+  expect(headers["referrer-policy"]).toBe("no-referrer");
+  expect(headers["cache-control"]).toContain("no-store");
+  expect(headers["x-robots-tag"]).toContain("noindex");
+}
+
+/** Presses a button and waits for the redirect that names the expected outcome (the URL may already hold another). */
+async function answer(page: Page, button: "Accept" | "Decline", outcome: string) {
+  await page.getByRole("button", { name: button, exact: true }).click();
+  await page.waitForURL((url) => url.searchParams.get("outcome") === outcome);
+}
+
+test("the invitation page shows the event, in the venue's and the viewer's time, and a GET changes nothing", async ({ page }) => {
+  const description = "Drinks & demos\nBring a friend <script>window.__pwned = true</script>";
+  const { eventId, ids, tokens } = await invite([`Ada Lovelace <${unique("ada")}>`], {
+    title: "Launch party",
+    description,
+    onlineUrl: "https://meet.example.com/launch",
+    capacity: 50,
+    rsvpDeadline: new Date(Date.now() + 3 * 24 * 3600_000),
+  });
+  const requested: string[] = [];
+  page.on("request", (r) => requested.push(r.url()));
+
+  const response = await page.goto(`/invite/${tokens[0]}`);
+  expect(response?.status()).toBe(200);
+  expectInviteHeaders(response!);
+
+  await expect(page.getByRole("heading", { level: 1, name: "Launch party" })).toBeVisible();
+  await expect(page.getByText("Invitation for Ada Lovelace")).toBeVisible();
+  await expect(page.getByText("(Europe/Paris)").first()).toBeVisible();
+  await expect(page.getByText(/^Your time: .*\(America\/New_York\)$/)).toBeVisible();
+  await expect(page.getByText("Station F")).toBeVisible();
+  const online = page.getByRole("link", { name: "Join online" });
+  await expect(online).toHaveAttribute("href", "https://meet.example.com/launch");
+  await expect(online).toHaveAttribute("rel", "noopener noreferrer");
+  await expect(page.getByText("Ada Host")).toBeVisible();
+  await expect(page.getByText("Reply by")).toBeVisible();
+  await expect(page.getByText("You haven't answered yet.")).toBeVisible();
+
+  // The description is text: its markup is shown, not run, and its line break survives.
+  const shown = page.locator(".description");
+  await expect(shown).toHaveText(description);
+  expect(await page.evaluate(() => (window as { __pwned?: boolean }).__pwned)).toBeUndefined();
+  expect(await shown.innerText()).toContain("\n");
+
+  // Nothing but this origin is ever fetched: the URL holds the guest's secret.
+  const origin = new URL(page.url()).origin;
+  expect(requested.filter((u) => !u.startsWith(origin))).toEqual([]);
+
+  // A mail scanner's GET is just a look.
+  await page.reload();
+  const stored = await invitation(ids[0]!);
+  expect(stored?.status).toBe("queued");
+  expect(stored?.answeredAt ?? null).toBeNull();
+  expect(await participants(eventId)).toBe(0);
+});
+
+test("accepting says you're going once, however often the form is sent, and offers the calendar file", async ({ page, request }) => {
+  const { eventId, ids, tokens } = await invite([unique("grace")]);
+  const posts: string[] = [];
+  page.on("request", (r) => {
+    if (r.method() === "POST") posts.push(r.url());
+  });
+  await page.goto(`/invite/${tokens[0]}`);
+  await expect(page.getByRole("link", { name: "Add to calendar" })).toHaveCount(0);
+
+  await answer(page, "Accept", "accepted");
+  await expect(page.getByRole("status")).toHaveText("You're going!");
+  await expect(page.getByText("You're going")).toHaveCount(1);
+  await expect(page.getByText("You're on the guest list.")).toBeVisible();
+
+  // A second press of the same button reads exactly like the first.
+  await answer(page, "Accept", "already_accepted");
+  await expect(page.getByRole("status")).toHaveText("You're going!");
+  await expect(page.getByText("You're going")).toHaveCount(1);
+
+  // The answer came back as a redirect, so a reload shows it again without posting again.
+  const postsBefore = posts.length;
+  await page.reload();
+  await expect(page.getByText("You're going")).toHaveCount(1);
+  expect(posts.length).toBe(postsBefore);
+  expect(await participants(eventId)).toBe(1);
+
+  const link = page.getByRole("link", { name: "Add to calendar" });
+  await expect(link).toBeVisible();
+  const ics = await request.get((await link.getAttribute("href"))!);
+  expect(ics.status()).toBe(200);
+  expect(ics.headers()["content-type"]).toBe("text/calendar; charset=utf-8");
+  expect(ics.headers()["content-disposition"]).toBe('attachment; filename="launch-party.ics"');
+  expectInviteHeaders(ics);
+  const body = await ics.text();
+  expect(body).toContain("BEGIN:VCALENDAR");
+  expect(body).toContain(`UID:${ids[0]}`);
+
+  // The browser treats it as a download, not a page.
+  const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+  expect(download.suggestedFilename()).toBe("launch-party.ics");
+});
+
+test("declining after accepting says the answer changed and frees the place", async ({ page }) => {
+  const { eventId, tokens } = await invite([unique("alan")]);
+  await page.goto(`/invite/${tokens[0]}`);
+  await answer(page, "Accept", "accepted");
+  expect(await participants(eventId)).toBe(1);
+
+  await answer(page, "Decline", "changed");
+  await expect(page.getByRole("status")).toHaveText("Answer changed: you're not going.");
+  await expect(page.getByText("You said you can't come.")).toBeVisible();
+  await expect(page.getByRole("link", { name: "Add to calendar" })).toHaveCount(0);
+  expect(await participants(eventId)).toBe(0);
+});
+
+test("a full event keeps the invitation open, and a closed one says so instead of offering buttons", async ({ page, request }) => {
+  const { eventId, ids, tokens } = await invite([unique("first"), unique("second")], { capacity: 1 });
+  const first = await request.post(`/invite/${tokens[0]}/answer`, { form: { answer: "accept" }, maxRedirects: 0 });
+  expect(first.headers()["location"]).toContain("outcome=accepted");
+
+  await page.goto(`/invite/${tokens[1]}`);
+  await expect(page.getByText("This event is full at the moment.")).toBeVisible();
+  await answer(page, "Accept", "full");
+  await expect(page.getByRole("status")).toHaveText(
+    "This event is full. Your invitation stays open: if a place frees up you can accept again.",
+  );
+  await expect(page.getByRole("button", { name: "Accept", exact: true })).toBeVisible();
+  expect(await participants(eventId)).toBe(1);
+
+  // The deadline cannot be set in the past through the service, so it is moved there in the database.
+  await ctx().raw.collection("events").doc(eventId).update({ rsvpDeadline: new Date(Date.now() - 60_000) });
+  await page.goto(`/invite/${tokens[1]}`);
+  await expect(page.getByText("Answers for this event are closed.")).toBeVisible();
+  await expect(page.getByRole("button")).toHaveCount(0);
+  const late = await request.post(`/invite/${tokens[1]}/answer`, { form: { answer: "decline" }, maxRedirects: 0 });
+  expect(late.headers()["location"]).toContain("outcome=deadline_passed");
+  await page.goto(late.headers()["location"]!);
+  await expect(page.getByRole("status")).toHaveText("Answers are closed for this event, so your answer was not changed.");
+  expect((await invitation(ids[1]!))?.status).toBe("queued");
+});
+
+test("an edited outcome in the address cannot make the page claim an answer that was not given", async ({ page }) => {
+  const { tokens } = await invite([unique("mallory")]);
+  await page.goto(`/invite/${tokens[0]}?outcome=accepted`);
+  await expect(page.getByText("You're going")).toHaveCount(0);
+  await page.goto(`/invite/${tokens[0]}?outcome=%3Cb%3E`);
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+});
+
+test("a revoked link answers 410 with the host's reason, for the page, the form and the calendar", async ({ page, request }) => {
+  const { ids, tokens } = await invite([unique("revoked")]);
+  await revokeInvitations(ctx(), [ids[0]!]);
+
+  const response = await page.goto(`/invite/${tokens[0]}`);
+  expect(response?.status()).toBe(410);
+  expectInviteHeaders(response!);
+  await expect(page.getByRole("heading", { name: "This invitation is no longer available" })).toBeVisible();
+  await expect(page.getByText("This invitation has been withdrawn by the host.")).toBeVisible();
+  await expect(page.getByRole("button")).toHaveCount(0);
+
+  const post = await request.post(`/invite/${tokens[0]}/answer`, { form: { answer: "accept" }, maxRedirects: 0 });
+  expect(post.status()).toBe(410);
+  expect(await post.text()).toContain("withdrawn by the host");
+  expect((await request.get(`/invite/${tokens[0]}/calendar.ics`)).status()).toBe(410);
+});
+
+test("an expired link answers 410 and asks for a new one", async ({ page }) => {
+  const { ids, tokens } = await invite([unique("late")], { linkLifetimeDays: 1 });
+  // The server's clock cannot be moved, so the link's expiry is moved instead.
+  await ctx().raw.collection("invitations").doc(ids[0]!).update({ linkExpiresAt: new Date(Date.now() - 60_000) });
+
+  const response = await page.goto(`/invite/${tokens[0]}`);
+  expect(response?.status()).toBe(410);
+  await expect(page.getByText("This invitation link has expired. Ask the host to send you a new one.")).toBeVisible();
+});
+
+test("malformed and unknown tokens get the same 404 page, with nothing about other invitations", async ({ page, request }) => {
+  const unknown = deriveInvitationToken(TEST_SECRETS.tokenSecret, `no-such-${randomUUID()}`, 1);
+  const pages: string[] = [];
+  for (const token of ["not-a-token", unknown, "A".repeat(500)]) {
+    const response = await page.goto(`/invite/${token}`);
+    expect(response?.status(), token).toBe(404);
+    expectInviteHeaders(response!);
+    await expect(page.getByRole("heading", { name: "Invitation not found" })).toBeVisible();
+    pages.push((await page.locator("main").innerText()).trim());
+  }
+  expect(new Set(pages).size).toBe(1);
+  expect(pages[0]).not.toMatch(/\bat .*\.js|stack|firestore/i);
+
+  const post = await request.post(`/invite/${unknown}/answer`, { form: { answer: "accept" }, maxRedirects: 0 });
+  expect(post.status()).toBe(404);
+  expect((await request.get(`/invite/${unknown}/calendar.ics`)).status()).toBe(404);
+});
+
+test("the form refuses anything but one accept or decline, and bodies over 4 KB", async ({ request }) => {
+  const { eventId, tokens } = await invite([unique("fuzz")]);
+  const url = `/invite/${tokens[0]}/answer`;
+  const bad = [
+    await request.post(url, { form: { answer: "maybe" }, maxRedirects: 0 }),
+    await request.post(url, { form: {}, maxRedirects: 0 }),
+    await request.post(url, { data: "answer=accept&answer=decline", headers: { "content-type": "application/x-www-form-urlencoded" }, maxRedirects: 0 }),
+    await request.post(url, { data: { answer: "accept" }, maxRedirects: 0 }),
+  ];
+  for (const response of bad) {
+    expect(response.status()).toBe(400);
+    expectInviteHeaders(response);
+    expect(await response.text()).toContain("Use the Accept or Decline button");
+  }
+  const huge = await request.post(url, { form: { answer: "accept", padding: "x".repeat(5000) }, maxRedirects: 0 });
+  expect(huge.status()).toBe(413);
+
+  // Before an answer there is nothing to put in a calendar.
+  const early = await request.get(`/invite/${tokens[0]}/calendar.ics`);
+  expect(early.status()).toBe(409);
+  expectInviteHeaders(early);
+  expect(await early.text()).toContain("Accept the invitation to add it to your calendar.");
+  expect(await participants(eventId)).toBe(0);
+});
+
+test("a guest without JavaScript can read the invitation and accept it", async ({ browser, baseURL }) => {
+  const { eventId, tokens } = await invite([unique("nojs")]);
+  const context = await browser.newContext({ javaScriptEnabled: false, baseURL, timezoneId: "America/New_York" });
+  try {
+    const page = await context.newPage();
+    await page.goto(`/invite/${tokens[0]}`);
+    await expect(page.getByRole("heading", { level: 1, name: "Launch party" })).toBeVisible();
+    // Without the script the venue's time is all there is, and the empty "your time" line stays hidden.
+    await expect(page.getByText(/^Your time:/)).toHaveCount(0);
+    await answer(page, "Accept", "accepted");
+    await expect(page.getByRole("status")).toHaveText("You're going!");
+    expect(await participants(eventId)).toBe(1);
+  } finally {
+    await context.close();
+  }
+});
+
+test("100 simultaneous accepts of one link make exactly one participant, and every request gets a proper answer", async ({ request }) => {
+  const { eventId, tokens } = await invite([unique("rush")]);
+  const url = `/invite/${tokens[0]}/answer`;
+  const responses = await Promise.all(
+    Array.from({ length: 100 }, () => request.post(url, { form: { answer: "accept" }, maxRedirects: 0, timeout: 55_000 })),
+  );
+  expect(responses.map((r) => r.status()).filter((s) => s !== 303)).toEqual([]);
+  const outcomes = responses.map((r) => new URL(r.headers()["location"]!, "http://x").searchParams.get("outcome"));
+  expect(outcomes.filter((o) => o === "accepted")).toHaveLength(1);
+  expect(outcomes.filter((o) => o === "already_accepted")).toHaveLength(99);
+  expect(await participants(eventId)).toBe(1);
+  const event = await ctx().raw.collection("events").doc(eventId).get();
+  expect(event.data()?.counters.accepted).toBe(1);
+});
