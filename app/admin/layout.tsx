@@ -1,7 +1,21 @@
 import Link from "next/link";
 import { AdminNav } from "@/components/admin/nav";
 import { SignOutButton } from "@/components/auth/sign-out-button";
+import { RuntimeBanner } from "@/components/settings/runtime-banner";
+import { logger } from "@/lib/log/logger";
+import { runtimeSettingsForRender } from "@/lib/server/runtime-settings";
 import { requireAdminPage } from "@/lib/server/session";
+import { formatUtc } from "./settings/format";
+
+async function runtimeSettings(): Promise<Awaited<ReturnType<typeof runtimeSettingsForRender>> | null> {
+  try {
+    return await runtimeSettingsForRender();
+  } catch (error) {
+    // The banner is a courtesy on every page: a failed read must not take the whole admin down with it.
+    logger.error("admin layout: runtime settings unreadable", { error });
+    return null;
+  }
+}
 
 /**
  * Every admin page passes through requireAdminPage here, and each page, action and route handler checks
@@ -9,6 +23,7 @@ import { requireAdminPage } from "@/lib/server/session";
  */
 export default async function AdminLayout({ children }: { children: React.ReactNode }) {
   const admin = await requireAdminPage();
+  const settings = await runtimeSettings();
   return (
     <div className="admin-shell">
       <a className="skip-link" href="#main">
@@ -27,6 +42,15 @@ export default async function AdminLayout({ children }: { children: React.ReactN
       </header>
       <AdminNav />
       <main id="main" className="admin-main">
+        <RuntimeBanner
+          halted={
+            settings?.halted
+              ? { since: settings.haltedAt ? formatUtc(settings.haltedAt) : "an unknown time", by: settings.haltedBy }
+              : null
+          }
+          simulation={settings?.simulation ?? false}
+          unknown={settings === null}
+        />
         {children}
       </main>
     </div>

@@ -2,6 +2,8 @@ import "server-only";
 import { getAuth, type Auth } from "firebase-admin/auth";
 import { parseServerEnv, type ServerEnv } from "@/lib/config/env";
 import { connectFirestore, type FirestoreContext } from "@/lib/adapters/firestore/connect";
+import { createMailer } from "@/lib/adapters/email/create-mailer";
+import type { MailerFactory } from "@/lib/services/provider-config";
 import { systemClock, type Clock } from "@/lib/ports/clock";
 import { logger } from "@/lib/log/logger";
 
@@ -14,6 +16,8 @@ export interface Container {
   clock: Clock;
   firestore: FirestoreContext;
   auth: Auth;
+  /** Turns a provider connection into a Mailer; services get it injected because they may not import adapters. */
+  mailerFactory: MailerFactory;
 }
 
 let container: Container | undefined;
@@ -26,7 +30,13 @@ export function getContainer(): Container {
   firestore.meter.startAutoFlush(env.HERALD_BURN_FLUSH_SECONDS * 1000, (error) =>
     logger.error("burn meter flush failed", { error }),
   );
-  container = { env, clock, firestore, auth: getAuth(firestore.app) };
+  container = {
+    env,
+    clock,
+    firestore,
+    auth: getAuth(firestore.app),
+    mailerFactory: (connection) => createMailer(connection, { clock }),
+  };
   return container;
 }
 

@@ -1,0 +1,328 @@
+import { z } from "zod";
+import { isResetTime } from "@/lib/domain/delivery/quota";
+import { isValidTimeZone } from "@/lib/domain/events/time";
+
+/**
+ * The provider form, shared by the browser (instant field errors) and the server action (the real check).
+ * Secrets follow one rule on edit: a blank password or API key means "keep the stored one", which only makes
+ * sense while the stored secret belongs to the same kind of provider.
+ */
+
+export const PROVIDER_KINDS = ["smtp", "sendgrid", "resend"] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+
+export const PROVIDER_KIND_LABELS: Record<ProviderKind, string> = {
+  smtp: "SMTP",
+  sendgrid: "SendGrid",
+  resend: "Resend",
+};
+
+/** Every input of the form as the browser holds it: text boxes give strings, checkboxes booleans. */
+export interface ProviderFormFields {
+  name: string;
+  kind: ProviderKind;
+  enabled: boolean;
+  priority: string;
+  fromEmail: string;
+  fromName: string;
+  dailyQuota: string;
+  resetTime: string;
+  timezone: string;
+  ratePerSecond: string;
+  ratePerMinute: string;
+  host: string;
+  port: string;
+  secure: boolean;
+  requireTLS: boolean;
+  allowSelfSigned: boolean;
+  user: string;
+  pass: string;
+  apiKey: string;
+  baseUrl: string;
+}
+
+export type ProviderFieldName = keyof ProviderFormFields;
+
+export const PROVIDER_LIMITS = {
+  nameMax: 80,
+  fromNameMax: 100,
+  priorityMax: 1000,
+  dailyQuotaMax: 10_000_000,
+  rateMax: 100_000,
+} as const;
+
+export function emptyProviderFields(kind: ProviderKind = "smtp"): ProviderFormFields {
+  return {
+    name: "",
+    kind,
+    enabled: true,
+    priority: "10",
+    fromEmail: "",
+    fromName: "",
+    dailyQuota: "",
+    resetTime: "00:00",
+    timezone: "UTC",
+    ratePerSecond: "",
+    ratePerMinute: "",
+    host: "",
+    port: "587",
+    secure: false,
+    requireTLS: false,
+    allowSelfSigned: false,
+    user: "",
+    pass: "",
+    apiKey: "",
+    baseUrl: "",
+  };
+}
+
+/** What a stored provider contributes to the edit form. The secret never does: the form starts blank. */
+export interface StoredProviderFields {
+  name: string;
+  kind: ProviderKind;
+  enabled: boolean;
+  priority: number;
+  fromEmail: string;
+  fromName: string;
+  dailyQuota: number | null;
+  resetTime: string;
+  timezone: string;
+  ratePerSecond: number | null;
+  ratePerMinute: number | null;
+  connection: {
+    host?: string;
+    port?: number;
+    secure?: boolean;
+    requireTLS?: boolean;
+    allowSelfSigned?: boolean;
+    user?: string;
+    baseUrl?: string;
+  };
+}
+
+export function providerFormFieldsFrom(stored: StoredProviderFields): ProviderFormFields {
+  const c = stored.connection;
+  const numberText = (n: number | null | undefined) => (n === null || n === undefined ? "" : String(n));
+  return {
+    ...emptyProviderFields(stored.kind),
+    name: stored.name,
+    enabled: stored.enabled,
+    priority: String(stored.priority),
+    fromEmail: stored.fromEmail,
+    fromName: stored.fromName,
+    dailyQuota: numberText(stored.dailyQuota),
+    resetTime: stored.resetTime,
+    timezone: stored.timezone,
+    ratePerSecond: numberText(stored.ratePerSecond),
+    ratePerMinute: numberText(stored.ratePerMinute),
+    host: c.host ?? "",
+    port: c.port === undefined ? "587" : String(c.port),
+    secure: c.secure ?? false,
+    requireTLS: c.requireTLS ?? false,
+    allowSelfSigned: c.allowSelfSigned ?? false,
+    user: c.user ?? "",
+    baseUrl: c.baseUrl ?? "",
+  };
+}
+
+// Names end up in the From header and in the admin list: a line break there is header injection, not a name.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+/** A blank text box means "not given", not an empty string to validate or store. */
+function blankToUndefined(value: unknown): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === "string" && value.trim() === "") return undefined;
+  return value;
+}
+
+function trimmed(value: unknown): unknown {
+  return typeof value === "string" ? value.trim() : value;
+}
+
+function toNumber(value: unknown): unknown {
+  const v = blankToUndefined(value);
+  if (typeof v === "string" && /^\s*\d+(\.\d+)?\s*$/.test(v)) return Number(v);
+  return v;
+}
+
+function toBoolean(value: unknown): unknown {
+  if (value === "on" || value === "true") return true;
+  if (value === undefined || value === null || value === "" || value === "false") return false;
+  return value;
+}
+
+const flag = (label: string) => z.preprocess(toBoolean, z.boolean({ error: `${label} must be on or off` }));
+
+function wholeNumber(message: string, min: number, max: number) {
+  return z.preprocess(toNumber, z.number({ error: message }).int(message).min(min, message).max(max, message));
+}
+
+function optionalPositive(message: string, max: number, integer: boolean) {
+  const base = z.number({ error: message }).positive(message).max(max, message);
+  return z.preprocess(toNumber, (integer ? base.int(message) : base).optional());
+}
+
+function lineText(label: string, max: number) {
+  return z
+    .string({ error: `${label} must be text` })
+    .trim()
+    .max(max, `${label} can be at most ${max} characters`)
+    .refine((s) => !CONTROL.test(s), `${label} cannot contain line breaks or control characters`);
+}
+
+function requiredLine(label: string, max: number, missing: string) {
+  return z.preprocess(trimmed, lineText(label, max).min(1, missing));
+}
+
+function optionalLine(label: string, max: number) {
+  return z.preprocess(blankToUndefined, lineText(label, max).optional());
+}
+
+/** Secrets are taken as typed (a password may start with a space); only an all-blank box means "not given". */
+function optionalSecret(label: string) {
+  return z.preprocess(
+    blankToUndefined,
+    z.string({ error: `${label} must be text` }).max(4096, `${label} can be at most 4096 characters`).optional(),
+  );
+}
+
+function isHttpUrl(s: string): boolean {
+  try {
+    const url = new URL(s);
+    return (url.protocol === "https:" || url.protocol === "http:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+const common = {
+  name: requiredLine("The name", PROVIDER_LIMITS.nameMax, "Give the provider a name"),
+  enabled: flag("Enabled"),
+  priority: wholeNumber(
+    `Priority must be a whole number from 0 to ${PROVIDER_LIMITS.priorityMax} (lower is tried first)`,
+    0,
+    PROVIDER_LIMITS.priorityMax,
+  ),
+  fromEmail: z.preprocess(
+    trimmed,
+    z
+      .string({ error: "Enter the sender address" })
+      .min(1, "Enter the sender address, e.g. events@example.com")
+      .pipe(z.email({ error: "The sender must be an email address, e.g. events@example.com" })),
+  ),
+  fromName: optionalLine("The sender name", PROVIDER_LIMITS.fromNameMax),
+  dailyQuota: optionalPositive(
+    `The daily quota must be a whole number from 1 to ${PROVIDER_LIMITS.dailyQuotaMax.toLocaleString("en-GB")} (leave it empty for no limit)`,
+    PROVIDER_LIMITS.dailyQuotaMax,
+    true,
+  ),
+  resetTime: z.preprocess(
+    trimmed,
+    z.string({ error: "Enter the reset time" }).refine(isResetTime, "The reset time must be HH:MM on a 24-hour clock, e.g. 00:00"),
+  ),
+  timezone: z.preprocess(
+    trimmed,
+    z
+      .string({ error: "Enter a time zone" })
+      .refine(isValidTimeZone, "Enter a valid IANA time zone, e.g. UTC, Europe/Berlin or America/Los_Angeles"),
+  ),
+  ratePerSecond: optionalPositive("Sends per second must be a positive number (leave it empty for no limit)", PROVIDER_LIMITS.rateMax, false),
+  ratePerMinute: optionalPositive("Sends per minute must be a positive number (leave it empty for no limit)", PROVIDER_LIMITS.rateMax, false),
+};
+
+const smtpFields = z.object({
+  ...common,
+  kind: z.literal("smtp"),
+  host: z.preprocess(
+    trimmed,
+    z
+      .string({ error: "Enter the SMTP server's host name" })
+      .min(1, "Enter the SMTP server's host name, e.g. smtp.example.com")
+      .max(253, "The host name can be at most 253 characters")
+      .refine((s) => !/[\s/]/.test(s), "Enter a host name only, without spaces, scheme or path"),
+  ),
+  port: wholeNumber("The port must be a whole number from 1 to 65535 (usually 587 or 465)", 1, 65_535),
+  secure: flag("Implicit TLS"),
+  requireTLS: flag("Require STARTTLS"),
+  allowSelfSigned: flag("Accept self-signed certificates"),
+  user: optionalLine("The user name", 512),
+  pass: optionalSecret("The password"),
+});
+
+function apiFields<K extends "sendgrid" | "resend">(kind: K) {
+  return z.object({
+    ...common,
+    kind: z.literal(kind),
+    apiKey: optionalSecret("The API key"),
+    baseUrl: z.preprocess(
+      blankToUndefined,
+      z
+        .string({ error: "The API address must be text" })
+        .trim()
+        .max(2000, "The API address can be at most 2000 characters")
+        .refine(isHttpUrl, "The API address must start with https:// or http:// (leave it empty for the provider's own)")
+        .optional(),
+    ),
+  });
+}
+
+const providerFields = z.discriminatedUnion(
+  "kind",
+  [smtpFields, apiFields("sendgrid"), apiFields("resend")],
+  { error: "Choose SMTP, SendGrid or Resend" },
+);
+
+export interface ProviderFormContext {
+  /**
+   * Editing: the kind of provider whose secret is stored (null when none is). A blank secret keeps it only
+   * for that kind: an SMTP password is no SendGrid key.
+   */
+  storedSecretFor: ProviderKind | null;
+}
+
+export function providerFormSchema(context: ProviderFormContext = { storedSecretFor: null }) {
+  return providerFields.superRefine((v, ctx) => {
+    const keeps = context.storedSecretFor === v.kind;
+    if (v.kind === "smtp") {
+      if (v.secure && v.requireTLS) {
+        // STARTTLS upgrades a plain connection; with implicit TLS there is nothing to upgrade.
+        ctx.addIssue({
+          code: "custom",
+          path: ["requireTLS"],
+          message: "Pick one: implicit TLS (port 465) or STARTTLS (port 587), not both",
+        });
+      }
+      if (v.user !== undefined && v.pass === undefined && !keeps) {
+        ctx.addIssue({ code: "custom", path: ["pass"], message: "Enter the password for this user" });
+      }
+      if (v.user === undefined && v.pass !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["user"],
+          message: "Enter the user name for this password, or clear the password",
+        });
+      }
+      return;
+    }
+    if (v.apiKey === undefined && !keeps) {
+      ctx.addIssue({ code: "custom", path: ["apiKey"], message: "Enter the API key" });
+    }
+  });
+}
+
+export type ProviderFormValues = z.output<typeof providerFields>;
+
+const FIELD_NAMES = new Set<string>(Object.keys(emptyProviderFields()));
+
+/** Field → first message, the shape the form shows next to each input. */
+export function providerFieldErrors(error: z.ZodError): Partial<Record<ProviderFieldName, string>> {
+  const out: Partial<Record<ProviderFieldName, string>> = {};
+  for (const issue of error.issues) {
+    const key = issue.path[0];
+    if (typeof key === "string" && FIELD_NAMES.has(key) && !(key in out)) {
+      out[key as ProviderFieldName] = issue.message;
+    }
+  }
+  return out;
+}
