@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { firestoreQuotaDay } from "@/lib/domain/quota-day";
 import { readBurnReport, SPARK_DAILY_BUDGET } from "@/lib/services/burn-report";
 import { readProviderBudgets, readQueueHealth } from "@/lib/services/queue-health";
+import { retryFailedAction } from "./actions";
 import { getContainer } from "@/lib/server/container";
 import { requireAdminPage } from "@/lib/server/session";
 
@@ -93,11 +94,18 @@ export default async function BurnPage() {
         <div className="stat"><div className="value">{queue.liveDrains}</div><div className="label">workers</div></div>
         <div className="stat"><div className="value">{behindSeconds}s</div><div className="label">oldest due email waiting</div></div>
       </div>
-      <p>
+      <div className="row">
+        {queue.failed > 0 ? (
+          <form action={retryFailedAction}>
+            <button className="button" type="submit">
+              Retry {queue.failed} failed email{queue.failed === 1 ? "" : "s"}
+            </button>
+          </form>
+        ) : null}
         <a className="button danger" href="/admin/settings">
           Halt sending…
         </a>
-      </p>
+      </div>
       <h2>By operation</h2>
       {report.operations.length === 0 ? (
         <p className="muted">Nothing counted yet today.</p>
