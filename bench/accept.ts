@@ -1,0 +1,257 @@
+/**
+ * `npm run bench:accept`: the guest's side against the production build and the emulators. Latency of the
+ * invitation page (GET) and of accepting (POST) under 20 concurrent clients, then a burst of 100 acceptances
+ * at an event with 50 places, checked against what Firestore stored. See bench/README.md.
+ */
+import path from "node:path";
+import type { BurnCounts } from "@/lib/adapters/firestore/burn-meter";
+import { firestoreQuotaDay } from "@/lib/domain/quota-day";
+import { deriveInvitationToken } from "@/lib/domain/invitations/token";
+import { readBurnReport } from "@/lib/services/burn-report";
+import type { ServiceContext } from "@/lib/services/context";
+import { inviteGuests, revokeInvitations } from "@/lib/services/invitations";
+import { addresses, recipients, seedEvent, seedProvider } from "@/tests/support/fixtures";
+import { ensureProductionBuild } from "./lib/build";
+import {
+  answerForm,
+  latencies,
+  outcomeOf,
+  runClients,
+  statusCounts,
+  tally,
+  timedRequest,
+  type Sample,
+} from "./lib/http";
+import { progress, round } from "./lib/output";
+import { runBench, withTestStack, type BenchStack } from "./lib/stack";
+import { cpuSince, sampleCpu, summarize } from "./lib/stats";
+import { burnDelta, countForEvent, countWhere, eventCounters } from "./lib/verify";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const CLIENTS = 20;
+const GET_REQUESTS = 2_000;
+const GET_INVITATIONS = 200;
+const POST_INVITATIONS = 400;
+const CAPACITY = 50;
+const CAPACITY_INVITATIONS = 100;
+const WARM_INVITATIONS = 30;
+
+interface SeededEvent {
+  eventId: string;
+  invitationIds: string[];
+  tokens: string[];
+}
+
+async function seedInvitations(
+  stack: BenchStack,
+  title: string,
+  prefix: string,
+  count: number,
+  capacity?: number,
+): Promise<SeededEvent> {
+  const eventId = await seedEvent(stack.ctx, { title, capacity });
+  const result = await inviteGuests(stack.ctx, eventId, recipients(addresses(count, prefix)));
+  if (!result.ok) throw new Error(`seeding "${title}" failed: ${result.message}`);
+  const invitationIds = result.rows.flatMap((r) => (r.outcome === "invited" ? [r.invitationId] : []));
+  if (invitationIds.length !== count) throw new Error(`seeding "${title}" invited ${invitationIds.length} of ${count}`);
+  // Version 1: the link the first email carries.
+  const tokens = invitationIds.map((id) => deriveInvitationToken(stack.tokenSecret, id, 1));
+  return { eventId, invitationIds, tokens };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * What the app process itself read and wrote for the guest pages, from the burn documents its meter flushes
+ * (every HERALD_BURN_FLUSH_SECONDS on the test stack). Only rsvp.* operations, so the readiness probe and
+ * anything else the app does in the background are left out.
+ */
+async function serverRsvpBurn(ctx: ServiceContext): Promise<BurnCounts> {
+  const report = await readBurnReport(ctx.db, firestoreQuotaDay(new Date()));
+  const total: BurnCounts = { reads: 0, writes: 0, deletes: 0 };
+  for (const op of report.operations) {
+    if (!op.operation.startsWith("rsvp.")) continue;
+    total.reads += op.reads;
+    total.writes += op.writes;
+    total.deletes += op.deletes;
+  }
+  return total;
+}
+
+function phaseFigures(samples: Sample[], seconds: number) {
+  const summary = summarize(latencies(samples));
+  const errors = samples.filter((s) => s.status === 0);
+  return {
+    requests: samples.length,
+    seconds: round(seconds, 2),
+    perSecond: round(samples.length / seconds, 1),
+    ...summary,
+    statuses: statusCounts(samples),
+    errors: errors.length,
+    ...(errors[0]?.error ? { firstError: errors[0].error } : {}),
+  };
+}
+
+interface ContractCheck {
+  expected: string;
+  got: string;
+}
+
+/**
+ * The invitation page's contract, probed once before any figure is taken, so a latency measured on an
+ * error page cannot pass for a real one.
+ */
+async function checkContract(stack: BenchStack, base: string, warm: SeededEvent): Promise<Record<string, ContractCheck>> {
+  const url = (token: string, suffix = "") => `${base}/invite/${token}${suffix}`;
+  const describe = (s: Sample) => (s.status === 303 ? `303 ${outcomeOf(s, base)}` : String(s.status));
+  const unknown = deriveInvitationToken(stack.tokenSecret, "0".repeat(32), 1);
+  const [revokedId] = warm.invitationIds;
+  const [revokedToken, declineToken] = warm.tokens;
+  if (!revokedId || !revokedToken || !declineToken) throw new Error("warm-up event has too few invitations");
+  await revokeInvitations(stack.ctx, [revokedId]);
+
+  const page = await timedRequest(url(declineToken));
+  const checks: Record<string, ContractCheck> = {
+    "GET valid": { expected: "200", got: String(page.status) },
+    "GET unknown": { expected: "404", got: String((await timedRequest(url(unknown))).status) },
+    "GET malformed": { expected: "404", got: String((await timedRequest(url("not-a-token"))).status) },
+    "GET revoked": { expected: "410", got: String((await timedRequest(url(revokedToken))).status) },
+    "POST unknown": { expected: "404", got: describe(await timedRequest(url(unknown, "/answer"), answerForm("accept"))) },
+    "POST revoked": { expected: "410", got: describe(await timedRequest(url(revokedToken, "/answer"), answerForm("accept"))) },
+    "POST decline": { expected: "303 declined", got: describe(await timedRequest(url(declineToken, "/answer"), answerForm("decline"))) },
+    "POST accept after decline": {
+      expected: "303 changed",
+      got: describe(await timedRequest(url(declineToken, "/answer"), answerForm("accept"))),
+    },
+    "POST accept again": {
+      expected: "303 already_accepted",
+      got: describe(await timedRequest(url(declineToken, "/answer"), answerForm("accept"))),
+    },
+  };
+  return checks;
+}
+
+await runBench("accept", async () => {
+  const distDir = process.env.HERALD_NEXT_DIST_DIR ?? ".next";
+  const build = await ensureProductionBuild(ROOT, distDir);
+
+  return withTestStack({ app: true, worker: false }, async (stack) => {
+    const { ctx } = stack;
+    const base = stack.env.HERALD_BASE_URL!;
+    const flushMs = Number(stack.env.HERALD_BURN_FLUSH_SECONDS ?? 15) * 1000;
+    const settle = () => sleep(flushMs + 1_500);
+    const url = (token: string, suffix = "") => `${base}/invite/${token}${suffix}`;
+
+    progress("seeding events and invitations through the services");
+    await seedProvider(ctx.db);
+    const warm = await seedInvitations(stack, "Bench warm-up", "warm", WARM_INVITATIONS);
+    const getEvent = await seedInvitations(stack, "Bench page views", "viewer", GET_INVITATIONS);
+    const postEvent = await seedInvitations(stack, "Bench open event", "joiner", POST_INVITATIONS);
+    const capped = await seedInvitations(stack, "Bench small room", "rusher", CAPACITY_INVITATIONS, CAPACITY);
+
+    progress("checking the invitation page contract");
+    const contract = await checkContract(stack, base, warm);
+    const contractOk = Object.values(contract).every((c) => c.expected === c.got);
+    for (const [name, c] of Object.entries(contract)) {
+      progress(`  ${c.expected === c.got ? "ok  " : "FAIL"} ${name}: expected ${c.expected}, got ${c.got}`);
+    }
+
+    // The first requests load route modules and warm the server's JIT: keep them out of the figures.
+    const warmTokens = warm.tokens.slice(2);
+    await runClients(warmTokens.length * 3, 5, (i) => timedRequest(url(warmTokens[i % warmTokens.length]!)));
+    await runClients(warmTokens.length, 5, (i) => timedRequest(url(warmTokens[i]!, "/answer"), answerForm("accept")));
+    await settle();
+
+    progress(`GET: ${GET_REQUESTS} page views over ${GET_INVITATIONS} invitations, ${CLIENTS} clients`);
+    const burn0 = await serverRsvpBurn(ctx);
+    let cpu = sampleCpu();
+    const gets = await runClients(GET_REQUESTS, CLIENTS, (i) => timedRequest(url(getEvent.tokens[i % GET_INVITATIONS]!)));
+    const getCpu = cpuSince(cpu);
+    const get = phaseFigures(gets.samples, gets.seconds);
+    progress(`  p50 ${get.p50Ms} ms, p99 ${get.p99Ms} ms, ${get.perSecond}/s, statuses ${JSON.stringify(get.statuses)}`);
+    await settle();
+    const burn1 = await serverRsvpBurn(ctx);
+
+    progress(`POST: ${POST_INVITATIONS} acceptances of distinct invitations to one event, ${CLIENTS} clients`);
+    cpu = sampleCpu();
+    const posts = await runClients(POST_INVITATIONS, CLIENTS, (i) =>
+      timedRequest(url(postEvent.tokens[i]!, "/answer"), answerForm("accept")),
+    );
+    const postCpu = cpuSince(cpu);
+    const post = phaseFigures(posts.samples, posts.seconds);
+    const postOutcomes = tally(posts.samples.map((s) => outcomeOf(s, base)));
+    progress(`  p50 ${post.p50Ms} ms, p99 ${post.p99Ms} ms, ${post.perSecond}/s, outcomes ${JSON.stringify(postOutcomes)}`);
+    await settle();
+    const burn2 = await serverRsvpBurn(ctx);
+
+    progress(`capacity: ${CAPACITY_INVITATIONS} simultaneous acceptances for ${CAPACITY} places`);
+    const burstStart = performance.now();
+    const burst = await Promise.all(capped.tokens.map((token) => timedRequest(url(token, "/answer"), answerForm("accept"))));
+    const burstSeconds = (performance.now() - burstStart) / 1000;
+    const burstOutcomes = tally(burst.map((s) => outcomeOf(s, base)));
+    progress(`  outcomes ${JSON.stringify(burstOutcomes)} in ${burstSeconds.toFixed(2)} s`);
+
+    progress("reading counters, participants and invitations back from Firestore");
+    const raw = stack.firestore.raw;
+    const [cappedCounters, cappedParticipants, cappedAccepted, postCounters, postParticipants] = await Promise.all([
+      eventCounters(raw, capped.eventId),
+      countForEvent(raw, "participants", capped.eventId),
+      countWhere(raw, "invitations", capped.eventId, "status", "accepted"),
+      eventCounters(raw, postEvent.eventId),
+      countForEvent(raw, "participants", postEvent.eventId),
+    ]);
+    const capacityAccepted = burstOutcomes.accepted ?? 0;
+    const capacityRefused = burstOutcomes.full ?? 0;
+    const countersExact =
+      capacityAccepted === CAPACITY &&
+      capacityRefused === CAPACITY_INVITATIONS - CAPACITY &&
+      cappedCounters.accepted === CAPACITY &&
+      cappedParticipants === CAPACITY &&
+      cappedAccepted === CAPACITY &&
+      cappedCounters.pending === CAPACITY_INVITATIONS - CAPACITY;
+    const postAccepted = postOutcomes.accepted ?? 0;
+    const postCountersExact =
+      postAccepted === POST_INVITATIONS &&
+      postCounters.accepted === POST_INVITATIONS &&
+      postCounters.pending === 0 &&
+      postParticipants === POST_INVITATIONS;
+
+    const getBurn = burnDelta(burn0, burn1);
+    const postBurn = burnDelta(burn1, burn2);
+    const burstFigures = summarize(latencies(burst));
+    return {
+      getP50Ms: get.p50Ms,
+      getP99Ms: get.p99Ms,
+      postP50Ms: post.p50Ms,
+      postP99Ms: post.p99Ms,
+      capacityAccepted,
+      capacityRefused,
+      countersExact,
+      contractOk,
+      get: { ...get, invitations: GET_INVITATIONS, clients: CLIENTS, ...getCpu },
+      post: { ...post, outcomes: postOutcomes, countersExact: postCountersExact, clients: CLIENTS, ...postCpu },
+      capacity: {
+        capacity: CAPACITY,
+        requests: burst.length,
+        outcomes: burstOutcomes,
+        seconds: round(burstSeconds, 2),
+        p50Ms: burstFigures.p50Ms,
+        p99Ms: burstFigures.p99Ms,
+        stored: {
+          accepted: cappedCounters.accepted,
+          pending: cappedCounters.pending,
+          participants: cappedParticipants,
+          invitationsAccepted: cappedAccepted,
+        },
+      },
+      serverCost: {
+        readsPerGet: round(getBurn.reads / GET_REQUESTS, 3),
+        writesPerGet: round(getBurn.writes / GET_REQUESTS, 3),
+        readsPerAccept: round(postBurn.reads / POST_INVITATIONS, 3),
+        writesPerAccept: round(postBurn.writes / POST_INVITATIONS, 3),
+      },
+      contract: Object.fromEntries(Object.entries(contract).map(([name, c]) => [name, c.got])),
+      build: { rebuilt: build.built, seconds: round(build.seconds, 0), distDir },
+    };
+  });
+});
