@@ -128,7 +128,15 @@ export async function startAuth(
   const config = path.join(options.runDir, `firebase.auth-${options.port}.json`);
   writeFileSync(
     config,
-    JSON.stringify({ emulators: { auth: { host: HOST, port: options.port }, ui: { enabled: false } } }),
+    // The hub and logging ports move with the auth port, so several stacks (dev, tests, benches) coexist.
+    JSON.stringify({
+      emulators: {
+        auth: { host: HOST, port: options.port },
+        hub: { host: HOST, port: options.port + 1 },
+        logging: { host: HOST, port: options.port + 2 },
+        ui: { enabled: false },
+      },
+    }),
   );
   const args = ["emulators:start", "--only", "auth", "--project", options.projectId, "--config", config];
   if (options.dataDir) {
