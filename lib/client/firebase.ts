@@ -12,6 +12,8 @@ export interface PublicFirebaseConfig {
   projectId: string;
   /** e.g. http://127.0.0.1:9099 when the Auth emulator is in use. */
   authEmulatorUrl?: string;
+  /** e.g. 127.0.0.1:8080 when the Firestore emulator is in use (live dashboards). */
+  firestoreEmulatorHost?: string;
 }
 
 let auth: Auth | undefined;

@@ -106,47 +106,94 @@ export async function listEvents(ctx: ServiceContext): Promise<Snapshot<EventDoc
 /** Chunk size for cascade deletes: Firestore's per-commit limit. */
 const DELETE_CHUNK = MAX_WRITES_PER_COMMIT;
 
+/** Related documents go first, the event document last; jobs first of all, so nothing more is mailed. */
+const CASCADE: CollectionDef<unknown>[] = [collections.jobs, collections.participants, collections.invitations];
+
 export interface DeleteProgress {
   deleted: number;
 }
 
+export interface DeleteStep {
+  /** True once the event document itself is gone. */
+  done: boolean;
+  /** Documents deleted by this step, the event document included when `done`. */
+  deleted: number;
+}
+
 /**
- * Deletes an event and everything hanging off it: invitations, participants and queue jobs. Audit entries stay.
+ * One bounded slice of an event's deletion, so a browser can drive a large deletion call by call and show
+ * progress, and a deletion cut off anywhere resumes from the next call.
  *
  * 1. The event is marked `deleting` and announced to drains, so nothing new starts and an email already
- *    claimed by a worker is not sent.
- * 2. Related documents go in chunks of up to 500 deletes per batch, so events of any size work.
- * 3. The event document goes last: if the process dies half-way, the event is still listed as "deleting"
- *    and calling this again resumes where it stopped.
+ *    claimed by a worker is not sent. `announce` repeats the announcement for an event already marked (a
+ *    resumed deletion), since drains forget cancellations after a while.
+ * 2. Up to `maxDocs` related documents (invitations, participants, queue jobs) are deleted, in batches of at
+ *    most 500. Audit entries stay.
+ * 3. Only when nothing related is left does the event document go: if the process dies half-way, the event is
+ *    still listed as "deleting" and the next step carries on.
  */
+export async function deleteEventStep(
+  ctx: ServiceContext,
+  id: string,
+  maxDocs: number = DELETE_CHUNK,
+  options: { announce?: boolean } = {},
+): Promise<Result<DeleteStep, "not_found">> {
+  const event = await ctx.db.get("event.delete", eventRef(id));
+  if (!event) return { ok: false, code: "not_found", message: "This event no longer exists" };
+  const marking = event.data.lifecycle !== "deleting";
+  if (marking) {
+    await ctx.db.update("event.delete", eventRef(id), { lifecycle: "deleting", updatedAt: ctx.clock.now() });
+  }
+  if (marking || options.announce) await announceCancellations(ctx.db, ctx.clock, { eventIds: [id] });
+
+  let budget = Math.max(1, Math.floor(maxDocs));
+  let deleted = 0;
+  for (const collection of CASCADE) {
+    while (budget > 0) {
+      const limit = Math.min(budget, DELETE_CHUNK);
+      const ids = await ctx.db.queryIds("event.delete", collection, { where: [["eventId", "==", id]], limit });
+      if (ids.length > 0) {
+        const batch = ctx.db.batch("event.delete");
+        for (const docId of ids) batch.delete(docRef(collection, docId));
+        await batch.commit();
+        deleted += ids.length;
+        budget -= ids.length;
+      }
+      // A short page means this collection holds nothing more for the event.
+      if (ids.length < limit) break;
+    }
+    if (budget === 0) return { ok: true, done: false, deleted };
+  }
+  await ctx.db.delete("event.delete", eventRef(id));
+  return { ok: true, done: true, deleted: deleted + 1 };
+}
+
+/**
+ * How many documents deleting this event removes (the event included), for a progress bar. Count queries cost
+ * one read per 1,000 documents counted.
+ */
+export async function countEventDocuments(ctx: ServiceContext, id: string): Promise<number> {
+  const counts = await Promise.all(
+    CASCADE.map((collection) => ctx.db.count("event.delete.count", collection, { where: [["eventId", "==", id]] })),
+  );
+  return counts.reduce((a, b) => a + b, 1);
+}
+
+/** Deletes an event and everything hanging off it in one call: `deleteEventStep` until done. */
 export async function deleteEvent(
   ctx: ServiceContext,
   id: string,
   onProgress?: (p: DeleteProgress) => void,
 ): Promise<Result<{ deleted: number }, "not_found">> {
-  const event = await ctx.db.get("event.delete", eventRef(id));
-  if (!event) return { ok: false, code: "not_found", message: "This event no longer exists" };
-  if (event.data.lifecycle !== "deleting") {
-    await ctx.db.update("event.delete", eventRef(id), { lifecycle: "deleting", updatedAt: ctx.clock.now() });
-  }
-  await announceCancellations(ctx.db, ctx.clock, { eventIds: [id] });
-
   let deleted = 0;
-  const cascade: CollectionDef<unknown>[] = [collections.jobs, collections.participants, collections.invitations];
-  for (const collection of cascade) {
-    for (;;) {
-      const ids = await ctx.db.queryIds("event.delete", collection, {
-        where: [["eventId", "==", id]],
-        limit: DELETE_CHUNK,
-      });
-      if (ids.length === 0) break;
-      const batch = ctx.db.batch("event.delete");
-      for (const docId of ids) batch.delete(docRef(collection, docId));
-      await batch.commit();
-      deleted += ids.length;
+  for (let first = true; ; first = false) {
+    const step = await deleteEventStep(ctx, id, DELETE_CHUNK, { announce: first });
+    if (!step.ok) return step;
+    const related = step.done ? step.deleted - 1 : step.deleted;
+    if (related > 0) {
+      deleted += related;
       onProgress?.({ deleted });
     }
+    if (step.done) return { ok: true, deleted: deleted + 1 };
   }
-  await ctx.db.delete("event.delete", eventRef(id));
-  return { ok: true, deleted: deleted + 1 };
 }

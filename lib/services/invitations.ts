@@ -3,6 +3,7 @@ import { fieldOps, isAlreadyExists, type TransactionScope, type WriteSet } from 
 import {
   collections,
   QUEUED_DELIVERY,
+  type AuditEntry,
   type EventDoc,
   type InvitationDoc,
   type JobDoc,
@@ -401,6 +402,8 @@ export async function revokeInvitations(ctx: ServiceContext, ids: string[]): Pro
 
 export interface InvitationFilter {
   status?: InvitationStatus;
+  /** Any of these stored statuses (one `in` filter), e.g. queued and expired to find expired links; ignored when `status` is given. */
+  statuses?: readonly InvitationStatus[];
   /** Prefix of the email address (case-insensitive). */
   search?: string;
   limit?: number;
@@ -416,13 +419,15 @@ export async function listInvitations(
   eventId: string,
   filter: InvitationFilter = {},
 ): Promise<Snapshot<InvitationDoc>[]> {
-  const where: [string, "==" | ">=" | "<", unknown][] = [["eventId", "==", eventId]];
+  const where: [string, "==" | "in" | ">=" | "<", unknown][] = [["eventId", "==", eventId]];
   const status = filter.status;
   if (status === "sent" || status === "failed" || status === "bounced" || status === "queued") {
     // Unanswered invitations keep status "queued"; what the queue did is in delivery.state.
     where.push(["status", "==", "queued"], ["delivery.state", "==", status]);
   } else if (status) {
     where.push(["status", "==", status]);
+  } else if (filter.statuses && filter.statuses.length > 0) {
+    where.push(["status", "in", [...filter.statuses]]);
   }
   const search = filter.search?.trim().toLowerCase();
   if (search) {
@@ -441,3 +446,24 @@ export async function getInvitation(ctx: ServiceContext, id: string): Promise<Sn
   return ctx.db.get("invite.read", invitationRef(id));
 }
 
+/** One delivery attempt of an invitation, as the drain recorded it. */
+export type DeliveryAttempt = AuditEntry;
+
+/** Audit documents read per lookup: each holds a drain's batch, so this covers the recent history. */
+const ATTEMPT_DOCS = 20;
+
+/**
+ * The recent delivery attempts of one invitation, newest first. Audit documents batch many invitations'
+ * attempts and repeat their ids in `invitationIds`, so this is one array-contains query (one read per batch
+ * document, at most 20) and the entries of other invitations are dropped here.
+ */
+export async function listAttempts(ctx: ServiceContext, invitationId: string): Promise<DeliveryAttempt[]> {
+  const docs = await ctx.db.query("invite.attempts", collections.audit, {
+    where: [["invitationIds", "array-contains", invitationId]],
+    orderBy: [["at", "desc"]],
+    limit: ATTEMPT_DOCS,
+  });
+  return docs
+    .flatMap((d) => d.data.entries.filter((e) => e.invitationId === invitationId))
+    .sort((a, b) => b.at.getTime() - a.at.getTime() || b.attempt - a.attempt);
+}

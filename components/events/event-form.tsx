@@ -1,0 +1,214 @@
+"use client";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useEffect, useRef, useState, useTransition, type FormEvent, type ReactNode } from "react";
+import { EVENT_LIMITS, eventFieldErrors, eventFormSchema } from "@/lib/domain/events/schema";
+import type { EventFormState, SaveEventAction, TemplateOption } from "./types";
+import styles from "./events.module.css";
+
+type FieldName = keyof EventFormState;
+type Errors = Partial<Record<FieldName, string>>;
+
+/** In the order they appear, so the first one with a problem gets the focus. */
+const FIELD_ORDER: FieldName[] = [
+  "title",
+  "description",
+  "startsAt",
+  "endsAt",
+  "timezone",
+  "location",
+  "onlineUrl",
+  "capacity",
+  "rsvpDeadline",
+  "linkLifetimeDays",
+  "templateId",
+];
+
+interface Props {
+  eventId: string | null;
+  initial: EventFormState;
+  templates: TemplateOption[];
+  timeZones: string[];
+  save: SaveEventAction;
+}
+
+function validate(values: EventFormState): Errors {
+  const parsed = eventFormSchema.safeParse(values);
+  return parsed.success ? {} : eventFieldErrors(parsed.error);
+}
+
+export function EventForm({ eventId, initial, templates, timeZones, save }: Props) {
+  const router = useRouter();
+  const formRef = useRef<HTMLFormElement>(null);
+  const [values, setValues] = useState(initial);
+  const [errors, setErrors] = useState<Errors>({});
+  const [message, setMessage] = useState<string | null>(null);
+  const [attempted, setAttempted] = useState(false);
+  const [pending, startTransition] = useTransition();
+
+  // A new event starts in the organiser's own zone; the server cannot know it when rendering.
+  useEffect(() => {
+    if (initial.timezone !== "") return;
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    setValues((v) => (v.timezone === "" ? { ...v, timezone: zone || "UTC" } : v));
+  }, [initial.timezone]);
+
+  const zones = values.timezone && !timeZones.includes(values.timezone) ? [values.timezone, ...timeZones] : timeZones;
+
+  function set(name: FieldName, value: string) {
+    const next = { ...values, [name]: value };
+    setValues(next);
+    // Once the admin has tried to submit, errors clear (or appear) as they type.
+    if (attempted) setErrors(validate(next));
+  }
+
+  function focusFirst(errs: Errors) {
+    const first = FIELD_ORDER.find((f) => errs[f]);
+    if (first) formRef.current?.querySelector<HTMLElement>(`[name="${first}"]`)?.focus();
+  }
+
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setAttempted(true);
+    setMessage(null);
+    const errs = validate(values);
+    setErrors(errs);
+    if (Object.keys(errs).length > 0) {
+      setMessage("Some fields need attention.");
+      focusFirst(errs);
+      return;
+    }
+    startTransition(async () => {
+      const result = await save(eventId, values);
+      if (result.ok) {
+        router.push(`/admin/events/${result.id}`);
+        return;
+      }
+      const fieldErrors = (result.fieldErrors ?? {}) as Errors;
+      setErrors(fieldErrors);
+      setMessage(result.message);
+      focusFirst(fieldErrors);
+    });
+  }
+
+  const field = (name: FieldName, label: string, input: (a11y: A11y) => ReactNode, hint?: string) => (
+    <Field name={name} label={label} hint={hint} error={errors[name]}>
+      {input}
+    </Field>
+  );
+  const text = (name: FieldName, extra: Record<string, unknown> = {}) => (a11y: A11y) => (
+    <input {...a11y} name={name} value={values[name]} onChange={(e) => set(name, e.target.value)} {...extra} />
+  );
+
+  return (
+    <form ref={formRef} className={`stack ${styles.form}`} onSubmit={onSubmit} noValidate>
+      {field("title", "Title", text("title", { type: "text", maxLength: EVENT_LIMITS.titleMax, autoComplete: "off" }))}
+      {field(
+        "description",
+        "Description",
+        (a11y) => (
+          <textarea {...a11y} name="description" value={values.description} onChange={(e) => set("description", e.target.value)} />
+        ),
+        "Optional. Shown on the invitation page.",
+      )}
+      <div className={styles.grid2}>
+        {field("startsAt", "Starts", text("startsAt", { type: "datetime-local" }))}
+        {field("endsAt", "Ends", text("endsAt", { type: "datetime-local" }))}
+      </div>
+      {field(
+        "timezone",
+        "Time zone",
+        (a11y) => (
+          <select {...a11y} name="timezone" value={values.timezone} onChange={(e) => set("timezone", e.target.value)}>
+            {values.timezone === "" ? <option value="">Choose a time zone</option> : null}
+            {zones.map((z) => (
+              <option key={z} value={z}>
+                {z.replaceAll("_", " ")}
+              </option>
+            ))}
+          </select>
+        ),
+        "The venue's zone: start, end and deadline are read as its clocks show them.",
+      )}
+      {field("location", "Place", text("location", { type: "text", autoComplete: "off" }), "Optional.")}
+      {field("onlineUrl", "Online link", text("onlineUrl", { type: "url", inputMode: "url", placeholder: "https://" }), "Optional.")}
+      <div className={styles.grid2}>
+        {field(
+          "capacity",
+          "Capacity",
+          text("capacity", { type: "number", inputMode: "numeric", min: 1, max: EVENT_LIMITS.capacityMax, step: 1 }),
+          "Optional. Leave empty for no limit.",
+        )}
+        {field("rsvpDeadline", "RSVP deadline", text("rsvpDeadline", { type: "datetime-local" }), "Optional.")}
+      </div>
+      <div className={styles.grid2}>
+        {field(
+          "linkLifetimeDays",
+          "Link lifetime (days)",
+          text("linkLifetimeDays", {
+            type: "number",
+            inputMode: "numeric",
+            min: EVENT_LIMITS.linkLifetimeDaysMin,
+            max: EVENT_LIMITS.linkLifetimeDaysMax,
+            step: 1,
+          }),
+          "How long each emailed link works, never past the event's end.",
+        )}
+        {field(
+          "templateId",
+          "Email template",
+          (a11y) => (
+            <select {...a11y} name="templateId" value={values.templateId} onChange={(e) => set("templateId", e.target.value)}>
+              {values.templateId === "" ? <option value="">Choose a template</option> : null}
+              {templates.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.name}
+                </option>
+              ))}
+            </select>
+          ),
+        )}
+      </div>
+      {message ? (
+        <p className="banner danger" role="alert">
+          {message}
+        </p>
+      ) : null}
+      <div className="row">
+        <button className="button primary" type="submit" disabled={pending}>
+          {pending ? "Saving…" : eventId ? "Save changes" : "Create event"}
+        </button>
+        <Link className="button" href={eventId ? `/admin/events/${eventId}` : "/admin/events"}>
+          Cancel
+        </Link>
+      </div>
+    </form>
+  );
+}
+
+interface A11y {
+  id: string;
+  "aria-invalid": boolean;
+  "aria-describedby"?: string;
+}
+
+function Field({ name, label, hint, error, children }: { name: string; label: string; hint?: string; error?: string; children: (a11y: A11y) => ReactNode }) {
+  const id = `event-${name}`;
+  const describedBy = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ");
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {children({ id, "aria-invalid": Boolean(error), ...(describedBy ? { "aria-describedby": describedBy } : {}) })}
+      {hint ? (
+        <span className="hint" id={`${id}-hint`}>
+          {hint}
+        </span>
+      ) : null}
+      {error ? (
+        <span className="field-error" id={`${id}-error`}>
+          {error}
+        </span>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,27 @@
+"use client";
+import { useState } from "react";
+import { InvitePanel } from "./invite-panel";
+import { InvitationsTable } from "./invitations-table";
+import type { BulkAction, InvitationPage, InviteAction, ListInvitationsAction } from "./types";
+
+interface Props {
+  eventId: string;
+  /** False while the event is being deleted: nobody new can be invited. */
+  canInvite: boolean;
+  initialPage: InvitationPage;
+  invite: InviteAction;
+  list: ListInvitationsAction;
+  resend: BulkAction;
+  revoke: BulkAction;
+}
+
+/** The invite panel and the table share one reload signal, so new guests show up without a page reload. */
+export function EventInvitations({ eventId, canInvite, initialPage, invite, list, resend, revoke }: Props) {
+  const [reloadKey, setReloadKey] = useState(0);
+  return (
+    <div className="stack">
+      {canInvite ? <InvitePanel eventId={eventId} invite={invite} onInvited={() => setReloadKey((k) => k + 1)} /> : null}
+      <InvitationsTable eventId={eventId} initial={initialPage} list={list} resend={resend} revoke={revoke} reloadKey={reloadKey} />
+    </div>
+  );
+}

@@ -1,0 +1,102 @@
+import type { InvitationStatus } from "@/lib/domain/invitations/status";
+import { StatusBadge } from "./status-badge";
+import styles from "./invitations.module.css";
+import eventStyles from "@/components/events/events.module.css";
+
+export interface InvitationDetailView {
+  email: string;
+  name: string;
+  status: InvitationStatus;
+  fields: Record<string, string>;
+  delivery: { state: string; at: number | null; providerId: string | null; simulated: boolean; error: string | null };
+  linkNumber: number;
+  linkExpiresAt: number;
+  answeredAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface AttemptView {
+  at: number;
+  outcome: string;
+  providerId: string | null;
+  attempt: number;
+  latencyMs: number | null;
+  errorClass: string | null;
+  message: string | null;
+  simulated: boolean;
+}
+
+const when = (ms: number) => new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" }).format(ms) + " UTC";
+
+export function InvitationDetails({ invitation: i }: { invitation: InvitationDetailView }) {
+  const fields = Object.entries(i.fields);
+  return (
+    <dl className={`card ${eventStyles.details}`}>
+      <dt>Email</dt>
+      <dd>{i.email}</dd>
+      <dt>Name</dt>
+      <dd>{i.name || <span className="muted">(none)</span>}</dd>
+      <dt>Status</dt>
+      <dd>
+        <StatusBadge status={i.status} />
+      </dd>
+      <dt>Delivery</dt>
+      <dd>
+        {i.delivery.state}
+        {i.delivery.simulated ? " (simulated)" : ""}
+        {i.delivery.providerId ? ` via ${i.delivery.providerId}` : ""}
+        {i.delivery.at !== null ? `, ${when(i.delivery.at)}` : ""}
+        {i.delivery.error ? <div className="error-text">{i.delivery.error}</div> : null}
+      </dd>
+      <dt>Link</dt>
+      <dd>
+        Link no. {i.linkNumber}, works until {when(i.linkExpiresAt)}
+      </dd>
+      <dt>Answered</dt>
+      <dd>{i.answeredAt === null ? "Not yet" : when(i.answeredAt)}</dd>
+      <dt>Invited</dt>
+      <dd>{when(i.createdAt)}</dd>
+      <dt>Last change</dt>
+      <dd>{when(i.updatedAt)}</dd>
+      {fields.map(([key, value]) => (
+        <FieldRow key={key} name={key} value={value} />
+      ))}
+    </dl>
+  );
+}
+
+function FieldRow({ name, value }: { name: string; value: string }) {
+  return (
+    <>
+      <dt>
+        <code>{name}</code>
+      </dt>
+      <dd>{value}</dd>
+    </>
+  );
+}
+
+/** A plain record of what the queue did, newest first. */
+export function AttemptList({ attempts }: { attempts: AttemptView[] }) {
+  if (attempts.length === 0) return <p className="muted">No delivery attempts yet.</p>;
+  return (
+    <ol className={styles.attempts} data-testid="attempts">
+      {attempts.map((a, index) => (
+        <li key={`${a.at}-${a.attempt}-${index}`}>
+          <strong>{a.outcome}</strong>
+          {a.simulated && a.outcome !== "simulated" ? " (simulated)" : ""} · attempt {a.attempt}
+          {a.providerId ? ` · ${a.providerId}` : ""}
+          {a.latencyMs !== null ? ` · ${a.latencyMs} ms` : ""}
+          <div className="muted">{when(a.at)}</div>
+          {a.message ? (
+            <div className={a.outcome === "sent" || a.outcome === "simulated" ? "muted" : "error-text"}>
+              {a.errorClass ? `${a.errorClass}: ` : ""}
+              {a.message}
+            </div>
+          ) : null}
+        </li>
+      ))}
+    </ol>
+  );
+}
