@@ -12,6 +12,11 @@ import { drainQueue, newDrainId, type DrainPorts, type DrainSummary } from "../.
 import { logger } from "../../lib/log/logger";
 
 export interface DrainContainer {
+  /**
+   * One id per process, not per run: the queue registry counts live drains by id to split each provider's
+   * rate limit between them, and a worker draining every few seconds is still one drain.
+   */
+  drainId: string;
   env: DrainEnv;
   firestore: FirestoreContext;
   ports: DrainPorts;
@@ -21,6 +26,7 @@ export function createDrainContainer(source: Record<string, string | undefined> 
   const env = parseDrainEnv(source);
   const firestore = connectFirestore({ projectId: env.FIREBASE_PROJECT_ID, clock: systemClock, burnShards: env.HERALD_BURN_SHARDS });
   return {
+    drainId: newDrainId().replace("drain-", `drain-${hostname().slice(0, 12)}-`),
     env,
     firestore,
     ports: {
@@ -54,7 +60,7 @@ function tuning(source: Record<string, string | undefined>) {
 export async function runDrain(container: DrainContainer, budgetMs: number): Promise<DrainSummary> {
   try {
     return await drainQueue(container.ports, {
-      drainId: newDrainId().replace("drain-", `drain-${hostname().slice(0, 12)}-`),
+      drainId: container.drainId,
       budgetMs,
       ...tuning(process.env),
     });

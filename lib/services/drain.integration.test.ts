@@ -122,6 +122,16 @@ describe("the queue drain", () => {
     expect(ics).toContain("BEGIN:VEVENT");
   });
 
+  it("costs a single read and no write when nothing is due, as most scheduled runs find", async () => {
+    const smtp = await catcher();
+    const w = await world();
+    await seedProvider(w.db, "smtp", smtpProvider(smtp));
+    const before = w.meter.lifetimeTotals();
+    expect(await w.drain()).toMatchObject({ stoppedBecause: "idle", claimed: 0 });
+    const after = w.meter.lifetimeTotals();
+    expect({ reads: after.reads - before.reads, writes: after.writes - before.writes }).toEqual({ reads: 1, writes: 0 });
+  });
+
   it("sends nothing while halted, and resumes cleanly", async () => {
     const smtp = await catcher();
     const w = await world();

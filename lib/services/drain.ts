@@ -179,6 +179,19 @@ export async function drainQueue(ports: DrainPorts, options: DrainOptions): Prom
     durationMs: 0,
   };
 
+  // Most runs find nothing to do: one read answers that, before the listener and the provider list cost more.
+  const due = await ports.db.queryIds("drain.peek", collections.jobs, {
+    where: [
+      ["state", "in", ["pending", "retry"]],
+      ["dueAt", "<=", ports.clock.now()],
+    ],
+    limit: 1,
+  });
+  if (due.length === 0) {
+    summary.durationMs = ports.clock.now().getTime() - started;
+    return summary;
+  }
+
   // Safety first: the runtime settings arrive through a listener, so halts and cancellations made while this
   // drain runs are seen before the next send, for one read per change instead of one read per send.
   let settings: RuntimeSettings = queueRegistrySchemaDefaults();
