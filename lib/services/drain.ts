@@ -76,6 +76,9 @@ export interface DrainOptions {
   rateLimitWaitMs?: number;
 }
 
+/** How much time queued behind a provider's rate limit weighs as much as one penalty point (one priority step). */
+const QUEUE_MS_PER_PENALTY_POINT = 250;
+
 /** A failure that was the provider's fault is retried this soon when another provider can take the email. */
 const REROUTE_MS = 1_000;
 /**
@@ -231,6 +234,8 @@ export async function drainQueue(ports: DrainPorts, options: DrainOptions): Prom
     }
 
     const deadline = started + options.budgetMs;
+    let prefetched: Promise<ClaimResult> | null = null;
+    try {
     for (;;) {
       if (settings.halted) {
         summary.stoppedBecause = "halted";
@@ -249,10 +254,14 @@ export async function drainQueue(ports: DrainPorts, options: DrainOptions): Prom
         summary.waitingUntil = ranking.nextUsableAt?.toISOString() ?? null;
         break;
       }
-      const claim = await claimChunk(ports, options.drainId, claimSize, leaseMs, backoff);
+      const claim = await (prefetched ?? claimChunk(ports, options.drainId, claimSize, leaseMs, backoff));
+      prefetched = null;
       summary.recovered += claim.recovered;
       if (claim.jobs.length === 0) break;
       summary.claimed += claim.jobs.length;
+      // Claim the next chunk while this one sends, so the queue never waits on a claim transaction.
+      prefetched = claimChunk(ports, options.drainId, claimSize, leaseMs, backoff, claim.cursor);
+      prefetched.catch(() => undefined);
       const share = 1 / Math.max(1, claim.liveDrains);
 
       await loadEvents(ports.db, claim.jobs, events);
@@ -304,6 +313,11 @@ export async function drainQueue(ports: DrainPorts, options: DrainOptions): Prom
         break;
       }
     }
+    } finally {
+      // A chunk claimed ahead but not sent goes straight back to the queue.
+      const unused = prefetched ? await prefetched.catch(() => null) : null;
+      if (unused && unused.jobs.length > 0) await releaseLease(ports.db, unused.leaseId);
+    }
   } finally {
     unsubscribe();
     await persistProviderState(ports.db, providers, ports.clock, rateLimitWaitMs).catch((error: Error) =>
@@ -345,11 +359,15 @@ function rank(providers: Map<string, ProviderRuntime>, now: Date) {
   );
 }
 
+/** Per priority rank, the last job claimed so far in this run: the next claim starts after it. */
+type ClaimCursor = Map<number, { dueAt: Date; id: string }>;
+
 interface ClaimResult {
   leaseId: string;
   jobs: ClaimedJob[];
   liveDrains: number;
   recovered: number;
+  cursor: ClaimCursor;
 }
 
 /**
@@ -363,6 +381,7 @@ async function claimChunk(
   size: number,
   leaseMs: number,
   backoff: BackoffPolicy,
+  after: ClaimCursor = new Map(),
 ): Promise<ClaimResult> {
   const leaseId = `${drainId}-${randomBytes(4).toString("hex")}`;
   return ports.db.transaction("queue.claim", async (tx) => {
@@ -377,6 +396,10 @@ async function claimChunk(
       }
     }
     const leased = new Set(Object.values(leases).flatMap((l) => l.jobIds));
+    // Our own leases lie before the cursor, so only other drains' in-flight jobs can turn up in the queries.
+    const foreignLeased = Object.values(leases)
+      .filter((l) => l.owner !== drainId)
+      .reduce((n, l) => n + l.jobIds.length, 0);
 
     const expiredJobs = await tx.getAll(expiredIds.map((id) => docRef(collections.jobs, id)));
     const resumedIds = new Set<string>();
@@ -385,14 +408,21 @@ async function claimChunk(
     // Priority order: high (confirmations) before normal (invitations) before low (reminders), each oldest first.
     for (const rank of [0, 1, 2]) {
       if (jobs.length >= size) break;
+      const from = after.get(rank);
       const due = await tx.query(collections.jobs, {
         where: [
           ["rank", "==", rank],
           ["state", "in", ["pending", "retry"]],
           ["dueAt", "<=", now],
         ],
-        orderBy: [["dueAt", "asc"]],
-        limit: size - jobs.length + leased.size,
+        orderBy: [
+          ["dueAt", "asc"],
+          ["__name__", "asc"],
+        ],
+        // A claim made while this drain still sends its previous chunk starts after that chunk, instead of
+        // reading (and paying for) the jobs it already holds.
+        startAfter: from ? [from.dueAt, from.id] : undefined,
+        limit: size - jobs.length + foreignLeased,
       });
       for (const snap of due) {
         if (jobs.length >= size) break;
@@ -437,7 +467,14 @@ async function claimChunk(
     if (jobs.length > 0 || expiredIds.length > 0 || !registry.drains[drainId]) {
       tx.set(QUEUE_REGISTRY, { leases, drains });
     }
-    return { leaseId, jobs, liveDrains: Object.keys(drains).length, recovered: resumedIds.size };
+    const cursor: ClaimCursor = new Map(after);
+    for (const j of jobs) {
+      if (j.resumed) continue;
+      const prev = cursor.get(j.job.rank);
+      const later = !prev || j.job.dueAt > prev.dueAt || (j.job.dueAt.getTime() === prev.dueAt.getTime() && j.id > prev.id);
+      if (later) cursor.set(j.job.rank, { dueAt: j.job.dueAt, id: j.id });
+    }
+    return { leaseId, jobs, liveDrains: Object.keys(drains).length, recovered: resumedIds.size, cursor };
   });
 }
 
@@ -521,7 +558,16 @@ function pick(ports: DrainPorts, ctx: JobContext, job: JobDoc, now: Date): Ranke
   const probeOk = withQuota.filter((r) => !r.probe || !ctx.providers.get(r.id)!.probeClaimed);
   const pinned = job.providerId ? probeOk.filter((r) => r.id === job.providerId) : probeOk;
   const preferred = pinned.filter((r) => r.id !== job.avoidProviderId);
-  return preferred[0] ?? pinned[0] ?? null;
+  const candidates = preferred.length > 0 ? preferred : pinned;
+  // Penalty alone would send everything to the single best provider and queue it behind that provider's rate
+  // limit while the others idle. Time already queued at a provider counts against it, so traffic spills over
+  // once the best one is saturated: a quarter second of queue weighs as much as one step of admin priority.
+  const score = (r: RankedProvider) => {
+    const pacer = ctx.providers.get(r.id)!.pacer;
+    const queuedMs = pacer?.nextAt ? Math.max(0, pacer.nextAt - now.getTime()) : 0;
+    return r.penalty + queuedMs / QUEUE_MS_PER_PENALTY_POINT;
+  };
+  return [...candidates].sort((a, b) => score(a) - score(b))[0] ?? null;
 }
 
 async function processJob(ports: DrainPorts, claimed: ClaimedJob, ctx: JobContext): Promise<Outcome | null> {
