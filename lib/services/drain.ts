@@ -23,6 +23,7 @@ import type { Clock, Random } from "@/lib/ports/clock";
 import type { Mailer, OutgoingEmail, SendResult } from "@/lib/ports/mailer";
 import type { MailerFactory } from "./provider-config";
 import { toConnection } from "./provider-config";
+import { KeyedLock } from "./keyed-lock";
 import { eventCalendar } from "./rsvp";
 import { RUNTIME_SETTINGS } from "./settings";
 import { CONFIRMATION_TEMPLATE_ID } from "./templates";
@@ -235,6 +236,16 @@ export async function drainQueue(ports: DrainPorts, options: DrainOptions): Prom
 
     const deadline = started + options.budgetMs;
     let prefetched: Promise<ClaimResult> | null = null;
+    // The claim ahead and the release of the chunk just sent both touch the registry document: in one
+    // process they take turns, instead of contending for its lock until one of them times out.
+    const registryTurns = new KeyedLock();
+    const claim = (after?: ClaimCursor) =>
+      registryTurns.run("registry", () => claimChunk(ports, options.drainId, claimSize, leaseMs, backoff, after));
+    const release = (leaseId: string) =>
+      registryTurns.run("registry", () => releaseLease(ports.db, leaseId)).catch((error: Error) =>
+        // An unreleased lease only delays its unsent jobs until it expires; it must not fail the run.
+        log("could not release a lease", { error: error.message }),
+      );
     try {
     for (;;) {
       if (settings.halted) {
@@ -254,18 +265,22 @@ export async function drainQueue(ports: DrainPorts, options: DrainOptions): Prom
         summary.waitingUntil = ranking.nextUsableAt?.toISOString() ?? null;
         break;
       }
-      const claim = await (prefetched ?? claimChunk(ports, options.drainId, claimSize, leaseMs, backoff));
+      const current = await (prefetched ?? claim()).catch((error: Error) => {
+        log("could not claim jobs; ending this run", { error: error.message });
+        return null;
+      });
       prefetched = null;
-      summary.recovered += claim.recovered;
-      if (claim.jobs.length === 0) break;
-      summary.claimed += claim.jobs.length;
+      if (!current) break;
+      summary.recovered += current.recovered;
+      if (current.jobs.length === 0) break;
+      summary.claimed += current.jobs.length;
       // Claim the next chunk while this one sends, so the queue never waits on a claim transaction.
-      prefetched = claimChunk(ports, options.drainId, claimSize, leaseMs, backoff, claim.cursor);
+      prefetched = claim(current.cursor);
       prefetched.catch(() => undefined);
-      const share = 1 / Math.max(1, claim.liveDrains);
+      const share = 1 / Math.max(1, current.liveDrains);
 
-      await loadEvents(ports.db, claim.jobs, events);
-      await loadTemplates(ports.db, claim.jobs, events, templates);
+      await loadEvents(ports.db, current.jobs, events);
+      await loadTemplates(ports.db, current.jobs, events, templates);
 
       const semaphore = new Semaphore(concurrency);
       let flushing: Promise<void> = Promise.resolve();
@@ -277,7 +292,7 @@ export async function drainQueue(ports: DrainPorts, options: DrainOptions): Prom
       };
       let stopSending = false;
       await Promise.all(
-        claim.jobs.map(async (claimed) => {
+        current.jobs.map(async (claimed) => {
           await semaphore.acquire();
           try {
             if (stopSending || settings.halted || ports.clock.now().getTime() >= deadline + leaseMs / 2) {
@@ -307,7 +322,7 @@ export async function drainQueue(ports: DrainPorts, options: DrainOptions): Prom
       const rest = pendingOutcomes.splice(0, pendingOutcomes.length);
       flushing = flushing.then(() => recordOutcomes(ports.db, options.drainId, rest, summary));
       await flushing;
-      await releaseLease(ports.db, claim.leaseId);
+      await release(current.leaseId);
       if (stopSending && settings.halted) {
         summary.stoppedBecause = "halted";
         break;
@@ -316,7 +331,7 @@ export async function drainQueue(ports: DrainPorts, options: DrainOptions): Prom
     } finally {
       // A chunk claimed ahead but not sent goes straight back to the queue.
       const unused = prefetched ? await prefetched.catch(() => null) : null;
-      if (unused && unused.jobs.length > 0) await releaseLease(ports.db, unused.leaseId);
+      if (unused && unused.jobs.length > 0) await release(unused.leaseId);
     }
   } finally {
     unsubscribe();
