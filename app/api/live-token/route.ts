@@ -2,19 +2,10 @@ import { NextResponse, type NextRequest } from "next/server";
 import { NotAdminError, requireAdmin } from "@/lib/server/session";
 import { getContainer } from "@/lib/server/container";
 import { logger } from "@/lib/log/logger";
+import { isSameOrigin } from "@/lib/server/same-origin";
 
 const noStore = { "cache-control": "no-store" };
 
-/** Like /api/session: only pages of this site may ask, so another site cannot start a session's listener. */
-function sameOrigin(request: NextRequest): boolean {
-  const origin = request.headers.get("origin");
-  if (!origin) return false;
-  try {
-    return new URL(origin).host === request.headers.get("host");
-  } catch {
-    return false;
-  }
-}
 
 /**
  * A short-lived Firebase custom token for the live dashboards' Firestore listeners. The `admin` developer claim
@@ -22,7 +13,7 @@ function sameOrigin(request: NextRequest): boolean {
  * keeps the resulting credential in memory only.
  */
 export async function POST(request: NextRequest) {
-  if (!sameOrigin(request)) return NextResponse.json({ error: "Cross-site request refused" }, { status: 403, headers: noStore });
+  if (!isSameOrigin(request)) return NextResponse.json({ error: "Cross-site request refused" }, { status: 403, headers: noStore });
   let uid: string;
   try {
     uid = (await requireAdmin()).uid;

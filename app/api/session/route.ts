@@ -4,25 +4,16 @@ import { z } from "zod";
 import { getContainer } from "@/lib/server/container";
 import { readSession, SESSION_COOKIE } from "@/lib/server/session";
 import { logger } from "@/lib/log/logger";
+import { isSameOrigin } from "@/lib/server/same-origin";
 
 const bodySchema = z.object({ idToken: z.string().min(20).max(8192) });
 
 /** A session is only minted from a fresh sign-in, so a stolen old ID token cannot be upgraded into one. */
 const MAX_SIGN_IN_AGE_SECONDS = 5 * 60;
 
-/** Cookie-setting endpoints only answer pages of this site: the browser's Origin must name our own host. */
-function sameOrigin(request: NextRequest): boolean {
-  const origin = request.headers.get("origin");
-  if (!origin) return false;
-  try {
-    return new URL(origin).host === request.headers.get("host");
-  } catch {
-    return false;
-  }
-}
 
 export async function POST(request: NextRequest) {
-  if (!sameOrigin(request)) return NextResponse.json({ error: "Cross-site request refused" }, { status: 403 });
+  if (!isSameOrigin(request)) return NextResponse.json({ error: "Cross-site request refused" }, { status: 403 });
   const parsed = bodySchema.safeParse(await request.json().catch(() => null));
   if (!parsed.success) return NextResponse.json({ error: "idToken is required" }, { status: 400 });
 
@@ -50,7 +41,7 @@ export async function POST(request: NextRequest) {
 
 /** Sign-out revokes every refresh token of the user, so other devices' sessions end too. */
 export async function DELETE(request: NextRequest) {
-  if (!sameOrigin(request)) return NextResponse.json({ error: "Cross-site request refused" }, { status: 403 });
+  if (!isSameOrigin(request)) return NextResponse.json({ error: "Cross-site request refused" }, { status: 403 });
   const session = await readSession();
   if (session.kind !== "anonymous") {
     await getContainer().auth.revokeRefreshTokens(session.identity.uid);
