@@ -89,7 +89,7 @@ async function main() {
       HERALD_WORKER_INTERVAL_MS: "200",
       HERALD_DRAIN_LEASE_MS: "10000",
       HERALD_DRAIN_CLAIM_SIZE: "200",
-      HERALD_DRAIN_CONCURRENCY: "24",
+      HERALD_DRAIN_CONCURRENCY: "64",
       HERALD_BURN_FLUSH_SECONDS: "1",
     };
     const startWorker = () => {

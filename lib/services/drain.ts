@@ -164,7 +164,7 @@ export async function drainQueue(ports: DrainPorts, options: DrainOptions): Prom
   const log = ports.log ?? (() => undefined);
   const claimSize = options.claimSize ?? 100;
   const leaseMs = options.leaseMs ?? 120_000;
-  const concurrency = options.concurrency ?? 16;
+  const concurrency = options.concurrency ?? 32;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const outcomeBatch = options.outcomeBatch ?? 100;
   const rateLimitWaitMs = options.rateLimitWaitMs ?? 2_000;
