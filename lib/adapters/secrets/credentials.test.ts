@@ -5,9 +5,9 @@ const key = Buffer.alloc(32, 9).toString("base64");
 
 describe("credentials at rest", () => {
   it("round-trips, and the stored form does not contain the secret", () => {
-    const enc = encryptSecret(key, "SG.super-secret-api-key", "providers/p1");
-    expect(JSON.stringify(enc)).not.toContain("super-secret");
-    expect(decryptSecret(key, enc, "providers/p1")).toBe("SG.super-secret-api-key");
+    const enc = encryptSecret(key, "SG.test-only-fake", "providers/p1");
+    expect(JSON.stringify(enc)).not.toContain("test-only-fake");
+    expect(decryptSecret(key, enc, "providers/p1")).toBe("SG.test-only-fake");
   });
 
   it("refuses a wrong key, a tampered ciphertext, or a ciphertext moved to another provider", () => {
