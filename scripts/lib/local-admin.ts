@@ -10,21 +10,29 @@ export async function ensureLocalAdmin(options: { projectId: string; email: stri
   const name = `local-admin-${options.projectId}`;
   const app = getApps().find((a) => a.name === name) ?? initializeApp({ projectId: options.projectId }, name);
   const auth = getAuth(app);
-  let uid: string;
-  try {
-    const user = await auth.getUserByEmail(options.email);
-    await auth.updateUser(user.uid, { password: options.password, emailVerified: true });
-    uid = user.uid;
-  } catch {
-    uid = (
-      await auth.createUser({
-        email: options.email,
-        password: options.password,
-        emailVerified: true,
-        displayName: "Local admin",
-      })
-    ).uid;
+  const code = (error: unknown) => (error as { code?: string }).code ?? "";
+  let uid: string | undefined;
+  // Right after start the emulator may still be importing saved accounts: retry briefly rather than
+  // mistaking "not ready" for "no such user".
+  for (let attempt = 0; attempt < 20 && !uid; attempt++) {
+    try {
+      const user = await auth.getUserByEmail(options.email);
+      await auth.updateUser(user.uid, { password: options.password, emailVerified: true });
+      uid = user.uid;
+    } catch (error) {
+      if (code(error) === "auth/user-not-found") {
+        try {
+          uid = (
+            await auth.createUser({ email: options.email, password: options.password, emailVerified: true, displayName: "Local admin" })
+          ).uid;
+        } catch (createError) {
+          if (code(createError) !== "auth/email-already-exists") throw createError;
+        }
+      }
+      if (!uid) await new Promise((r) => setTimeout(r, 500));
+    }
   }
+  if (!uid) throw new Error(`Could not create the local admin ${options.email} in the Auth emulator`);
   await auth.setCustomUserClaims(uid, { admin: true });
   return uid;
 }
