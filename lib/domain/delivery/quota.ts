@@ -1,3 +1,5 @@
+import { dateTimeFormat } from "../time/formats";
+
 /**
  * A provider's quota day starts at its own reset time in its own timezone (one counts in UTC, a mailbox in
  * its owner's zone). The period is named after the local calendar date on which it started, so
@@ -15,25 +17,17 @@ export function isResetTime(value: string): boolean {
   return RESET_TIME.test(value);
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** Building a DateTimeFormat costs far more than using one, and nextQuotaReset formats a few dozen times. */
 function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat("en-CA", {
-      timeZone,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      // h23, not hour12: false, which some engines render as "24:00" at midnight.
-      hourCycle: "h23",
-    });
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
+  return dateTimeFormat("en-CA", {
+    timeZone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    // h23, not hour12: false, which some engines render as "24:00" at midnight.
+    hourCycle: "h23",
+  });
 }
 
 interface LocalTime {

@@ -1,3 +1,5 @@
+import { dateTimeFormat } from "../time/formats";
+
 const LOCAL_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
 
 const DAY_MS = 86_400_000;
@@ -33,25 +35,17 @@ export function parseLocalDateTime(local: string): LocalDateTimeParts | null {
   return { year, month, day, hour, minute, second };
 }
 
-// Building a DateTimeFormat is far slower than using one; CSV-sized loops and every page render hit this.
-const wallClockFormatters = new Map<string, Intl.DateTimeFormat>();
-
 function wallClockFormatter(timeZone: string): Intl.DateTimeFormat {
-  let f = wallClockFormatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    wallClockFormatters.set(timeZone, f);
-  }
-  return f;
+  return dateTimeFormat("en-US", {
+    timeZone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "numeric",
+    minute: "numeric",
+    second: "numeric",
+  });
 }
 
 /** The wall-clock reading in `timeZone` at `epochMs`, expressed as if that reading were UTC. */
