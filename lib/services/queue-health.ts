@@ -1,7 +1,5 @@
 import type { MeteredFirestore } from "@/lib/adapters/firestore/db";
 import { collections } from "@/lib/adapters/firestore/schemas";
-import { nextQuotaReset, quotaPeriodKey, remainingQuota } from "@/lib/domain/delivery/quota";
-import { circuitState } from "@/lib/domain/delivery/provider-health";
 import type { Clock } from "@/lib/ports/clock";
 import { QUEUE_REGISTRY } from "./drain";
 
@@ -13,16 +11,6 @@ export interface QueueHealth {
   liveDrains: number;
   /** The oldest job that is due and not yet sent: how far behind the queue is. */
   oldestDueAt: Date | null;
-}
-
-export interface ProviderBudget {
-  id: string;
-  name: string;
-  enabled: boolean;
-  sentToday: number;
-  dailyQuota: number | null;
-  resetsAt: Date | null;
-  state: "healthy" | "circuit open" | "half open" | "disabled" | "bad credentials";
 }
 
 /**
@@ -52,32 +40,4 @@ export async function readQueueHealth(db: MeteredFirestore, clock: Clock): Promi
     liveDrains: drains.length,
     oldestDueAt: oldest[0]?.data.dueAt ?? null,
   };
-}
-
-export async function readProviderBudgets(db: MeteredFirestore, clock: Clock): Promise<ProviderBudget[]> {
-  const now = clock.now();
-  const providers = await db.query("monitor.providers", collections.providers, { orderBy: [["priority", "asc"]], limit: 50 });
-  return providers.map(({ id, data }) => {
-    let sentToday = 0;
-    let resetsAt: Date | null = null;
-    try {
-      const period = quotaPeriodKey(now, data.resetTime, data.timezone);
-      const left = remainingQuota(data.usage, data.dailyQuota, period);
-      sentToday = data.usage?.periodKey === period ? data.usage.sent : 0;
-      if (left !== null) resetsAt = nextQuotaReset(now, data.resetTime, data.timezone);
-    } catch {
-      // A misconfigured zone shows as zero sent; the Providers page names the problem.
-    }
-    const circuit = circuitState(data.health, now);
-    const state: ProviderBudget["state"] = !data.enabled
-      ? "disabled"
-      : data.health.disabled
-        ? "bad credentials"
-        : circuit === "open"
-          ? "circuit open"
-          : circuit === "half_open"
-            ? "half open"
-            : "healthy";
-    return { id, name: data.name, enabled: data.enabled, sentToday, dailyQuota: data.dailyQuota, resetsAt, state };
-  });
 }

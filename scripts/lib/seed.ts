@@ -1,8 +1,7 @@
-import { docRef } from "@/lib/adapters/firestore/collection";
 import { connectFirestore } from "@/lib/adapters/firestore/connect";
 import { collections } from "@/lib/adapters/firestore/schemas";
-import { initialHealth } from "@/lib/domain/delivery/provider-health";
 import { systemClock } from "@/lib/ports/clock";
+import { saveProvider } from "@/lib/services/providers";
 import { ensureStarterTemplates } from "@/lib/services/templates";
 
 /**
@@ -15,27 +14,31 @@ export async function seedLocalStack(env: NodeJS.ProcessEnv): Promise<void> {
   await ensureStarterTemplates({ db, clock: systemClock });
   const existing = await db.queryIds("seed.providers", collections.providers, { limit: 1 });
   if (existing.length === 0) {
-    const [host, port] = (env.HERALD_LOCAL_SMTP ?? "127.0.0.1:1025").split(":");
-    const now = new Date();
-    await db.create("seed.providers", docRef(collections.providers, "local-inbox"), {
+    // Through the same service as the Providers form, so the seeded provider is validated like any other.
+    const [host = "127.0.0.1", port = "1025"] = (env.HERALD_LOCAL_SMTP ?? "127.0.0.1:1025").split(":");
+    const saved = await saveProvider({ db, clock: systemClock }, env.HERALD_CREDENTIALS_KEY!, null, {
       name: "Local inbox (mail catcher)",
       kind: "smtp",
       enabled: true,
-      priority: 1,
+      priority: "1",
       fromEmail: "events@herald.local",
       fromName: "Herald",
-      dailyQuota: null,
+      dailyQuota: "",
       resetTime: "00:00",
       timezone: "UTC",
-      ratePerSecond: null,
-      ratePerMinute: null,
-      settings: { host: host ?? "127.0.0.1", port: Number(port ?? 1025), secure: false },
-      secret: null,
-      health: initialHealth(),
-      usage: null,
-      createdAt: now,
-      updatedAt: now,
+      ratePerSecond: "",
+      ratePerMinute: "",
+      host,
+      port,
+      secure: false,
+      requireTLS: false,
+      allowSelfSigned: false,
+      user: "",
+      pass: "",
+      apiKey: "",
+      baseUrl: "",
     });
+    if (!saved.ok) throw new Error(`Could not set up the local SMTP provider: ${saved.message}`);
   }
   await meter.flush();
 }

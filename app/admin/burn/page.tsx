@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import { firestoreQuotaDay } from "@/lib/domain/quota-day";
 import { readBurnReport, SPARK_DAILY_BUDGET } from "@/lib/services/burn-report";
-import { readProviderBudgets, readQueueHealth } from "@/lib/services/queue-health";
+import { listProviderViews, type ProviderStatus } from "@/lib/services/providers";
+import { readQueueHealth } from "@/lib/services/queue-health";
 import { retryFailedAction } from "./actions";
 import { getContainer } from "@/lib/server/container";
 import { requireAdminPage } from "@/lib/server/session";
@@ -9,6 +10,15 @@ import { requireAdminPage } from "@/lib/server/session";
 export const metadata: Metadata = { title: "Burn monitor · Herald" };
 
 const KINDS = ["reads", "writes", "deletes"] as const;
+
+const STATUS_TONE: Record<ProviderStatus, string> = {
+  healthy: "ok",
+  half_open: "warn",
+  rate_limited: "warn",
+  quota_exhausted: "warn",
+  circuit_open: "danger",
+  disabled: "danger",
+};
 
 function level(fraction: number) {
   return fraction >= 0.9 ? "danger" : fraction >= 0.6 ? "warn" : "";
@@ -21,7 +31,7 @@ export default async function BurnPage() {
   const [report, queue, providers] = await Promise.all([
     readBurnReport(firestore.db, day),
     readQueueHealth(firestore.db, clock),
-    readProviderBudgets(firestore.db, clock),
+    listProviderViews({ db: firestore.db, clock }),
   ]);
   const behindSeconds = queue.oldestDueAt ? Math.max(0, Math.round((clock.now().getTime() - queue.oldestDueAt.getTime()) / 1000)) : 0;
   const peak = Math.max(1, ...report.operations.map((o) => o.reads + o.writes + o.deletes));
@@ -63,22 +73,25 @@ export default async function BurnPage() {
       ) : (
         <div className="stats">
           {providers.map((p) => {
-            const fraction = p.dailyQuota ? Math.min(1, p.sentToday / p.dailyQuota) : 0;
+            const { sentToday, dailyQuota, nextResetAt } = p.usage;
+            const fraction = dailyQuota ? Math.min(1, sentToday / dailyQuota) : 0;
             return (
               <div className="stat stack" key={p.id} data-testid={`budget-${p.id}`}>
                 <div className="label">{p.name}</div>
                 <div className="value">
-                  {p.sentToday.toLocaleString("en")}
-                  <span className="muted"> / {p.dailyQuota ? p.dailyQuota.toLocaleString("en") : "no limit"}</span>
+                  {sentToday.toLocaleString("en")}
+                  <span className="muted"> / {dailyQuota ? dailyQuota.toLocaleString("en") : "no limit"}</span>
                 </div>
-                {p.dailyQuota ? (
-                  <div className={`meter ${level(fraction)}`} role="meter" aria-label={`${p.name} quota used today`} aria-valuemin={0} aria-valuemax={p.dailyQuota} aria-valuenow={p.sentToday}>
+                {dailyQuota ? (
+                  <div className={`meter ${level(fraction)}`} role="meter" aria-label={`${p.name} quota used today`} aria-valuemin={0} aria-valuemax={dailyQuota} aria-valuenow={sentToday}>
                     <span style={{ width: `${(fraction * 100).toFixed(1)}%` }} />
                   </div>
                 ) : null}
                 <div className="muted">
-                  <span className={`badge ${p.state === "healthy" ? "ok" : p.state === "half open" ? "warn" : "danger"}`}>{p.state}</span>
-                  {p.resetsAt ? ` · resets ${p.resetsAt.toISOString().slice(0, 16).replace("T", " ")} UTC` : ""}
+                  <span className={`badge ${STATUS_TONE[p.enabled ? p.health.status : "disabled"]}`}>
+                    {p.enabled ? p.health.status.replace("_", " ") : "switched off"}
+                  </span>
+                  {dailyQuota ? ` · resets ${nextResetAt.toISOString().slice(0, 16).replace("T", " ")} UTC` : ""}
                 </div>
               </div>
             );

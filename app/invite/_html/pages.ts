@@ -1,3 +1,4 @@
+import { dateTimeFormat } from "@/lib/domain/time/formats";
 import { formatEventTime } from "@/lib/domain/events/schema";
 import type { RsvpOutcome } from "@/lib/domain/invitations/status";
 import type { InvitationView } from "@/lib/services/rsvp";
@@ -69,22 +70,16 @@ const ANSWER_LABEL: Partial<Record<InvitationView["invitation"]["status"], strin
   declined: "You said you can't come.",
 };
 
-const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
-
 function formatInstant(at: Date, timeZone: string): string {
-  let f = dateTimeFormats.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-GB", {
-      timeZone,
-      weekday: "short",
-      day: "numeric",
-      month: "short",
-      year: "numeric",
-      hour: "2-digit",
-      minute: "2-digit",
-    });
-    dateTimeFormats.set(timeZone, f);
-  }
+  const f = dateTimeFormat("en-GB", {
+    timeZone,
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
   return `${f.format(at)} (${timeZone})`;
 }
 

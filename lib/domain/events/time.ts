@@ -161,26 +161,17 @@ export function isExistingLocalTime(local: string, timeZone: string): boolean {
   return wallClockMs(zonedLocalToInstant(local, timeZone).getTime(), timeZone) === wallMs(p);
 }
 
-const rangeFormatters = new Map<string, Intl.DateTimeFormat>();
 
 function rangeFormatter(timeZone: string, locale: string): Intl.DateTimeFormat {
-  const key = `${locale}\n${timeZone}`;
-  let f = rangeFormatters.get(key);
-  if (!f) {
-    // The locale may come from a request header: keep a hostile stream of variants from growing this forever.
-    if (rangeFormatters.size >= 256) rangeFormatters.clear();
-    f = new Intl.DateTimeFormat(locale, {
-      timeZone,
-      weekday: "short",
-      day: "numeric",
-      month: "short",
-      year: "numeric",
-      hour: "2-digit",
-      minute: "2-digit",
-    });
-    rangeFormatters.set(key, f);
-  }
-  return f;
+  return dateTimeFormat(locale, {
+    timeZone,
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
 }
 
 /**

@@ -9,6 +9,8 @@ export function dateTimeFormat(locale: string, options: Intl.DateTimeFormatOptio
   const key = `${locale}\u0000${JSON.stringify(options)}`;
   let format = cache.get(key);
   if (!format) {
+    // Locales can come from a request header: a hostile stream of variants must not grow this forever.
+    if (cache.size >= 512) cache.clear();
     format = new Intl.DateTimeFormat(locale, options);
     cache.set(key, format);
   }
