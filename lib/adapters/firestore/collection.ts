@@ -39,6 +39,9 @@ export interface QuerySpec {
 export interface Snapshot<T> {
   id: string;
   data: T;
-  /** Server update time: a precondition for optimistic writes outside transactions. */
-  updateTime: Date;
+  /**
+   * The server's exact update time, as an opaque token: pass it back as a write precondition to make the write
+   * fail if anything changed the document since this read. (A Date would drop the microseconds and never match.)
+   */
+  version: string;
 }

@@ -62,6 +62,21 @@ export const fieldOps = {
   arrayRemove: (...values: unknown[]) => FieldValue.arrayRemove(...values),
 };
 
+/** The exact update time of a snapshot, encoded so it survives being stored (e.g. in a lease) and compared. */
+function versionOf(snap: DocumentSnapshot): string {
+  const t = snap.updateTime!;
+  return `${t.seconds}.${String(t.nanoseconds).padStart(9, "0")}`;
+}
+
+function timestampOf(version: string): Timestamp {
+  const [seconds, nanos] = version.split(".");
+  return new Timestamp(Number(seconds), Number(nanos));
+}
+
+function snapshotOf<T>(collection: CollectionDef<T>, snap: DocumentSnapshot): Snapshot<T> {
+  return { id: snap.id, data: parseDoc(collection, snap), version: versionOf(snap) };
+}
+
 /** Partial update: dotted field paths are allowed, as are fieldOps sentinels. */
 export type UpdateData = Record<string, unknown>;
 
@@ -70,14 +85,19 @@ export interface WriteSet {
   set<T>(ref: DocRef<T>, data: T): void;
   /** Merges the given fields into the document, creating it if absent (no read needed). */
   merge<T>(ref: DocRef<T>, data: UpdateData): void;
-  /** Fails the whole batch/transaction if the document does not exist. */
-  update<T>(ref: DocRef<T>, data: UpdateData, precondition?: { lastUpdateTime: Date }): void;
+  /**
+   * Fails the whole batch/transaction if the document does not exist, or, with `ifVersion`, if it changed since
+   * the read that returned that version (Firestore's last-update-time precondition).
+   */
+  update<T>(ref: DocRef<T>, data: UpdateData, precondition?: { ifVersion: string }): void;
   delete<T>(ref: DocRef<T>): void;
 }
 
 export interface TransactionScope extends WriteSet {
   get<T>(ref: DocRef<T>): Promise<T | null>;
   getAll<T>(refs: DocRef<T>[]): Promise<(T | null)[]>;
+  /** Like getAll, with each document's version for a later conditional write. */
+  getSnapshots<T>(refs: DocRef<T>[]): Promise<(Snapshot<T> | null)[]>;
   query<T>(collection: CollectionDef<T>, spec: QuerySpec): Promise<Snapshot<T>[]>;
 }
 
@@ -89,7 +109,7 @@ export interface Batch extends WriteSet {
 /** Firestore's own limit on writes in one batch or transaction. */
 export const MAX_WRITES_PER_COMMIT = 500;
 
-type Counted = { collection: string; kind: "writes" | "deletes" };
+type Counted = { collection: string; id: string; kind: "writes" | "deletes" };
 
 export class MeteredFirestore {
   constructor(
@@ -116,34 +136,47 @@ export class MeteredFirestore {
 
   private countWrites(op: string, writes: Counted[]) {
     for (const w of writes) this.meter.record(w.collection, op, w.kind, 1);
+    if (this.documentWrites) {
+      const at = Date.now();
+      for (const w of writes) {
+        const path = `${w.collection}/${w.id}`;
+        const times = this.documentWrites.get(path);
+        if (times) times.push(at);
+        else this.documentWrites.set(path, [at]);
+      }
+    }
+  }
+
+  private documentWrites: Map<string, number[]> | null = null;
+
+  /**
+   * From now on, remember when each document was written (committed writes only). Firestore sustains about one
+   * write per second per document; benchmarks use this to find the hottest document. Off by default: it keeps
+   * one number per write.
+   */
+  trackDocumentWrites(): ReadonlyMap<string, readonly number[]> {
+    this.documentWrites ??= new Map();
+    return this.documentWrites;
   }
 
   async get<T>(op: string, ref: DocRef<T>): Promise<Snapshot<T> | null> {
     const snap = await this.ref(ref).get();
     this.countReads(ref.collection.name, op, 1);
     if (!snap.exists) return null;
-    return { id: snap.id, data: parseDoc(ref.collection, snap), updateTime: snap.updateTime!.toDate() };
+    return snapshotOf(ref.collection, snap);
   }
 
   async getAll<T>(op: string, refs: DocRef<T>[]): Promise<(Snapshot<T> | null)[]> {
     if (refs.length === 0) return [];
     const snaps = await this.raw.getAll(...refs.map((r) => this.ref(r)));
     for (const r of refs) this.countReads(r.collection.name, op, 1);
-    return snaps.map((snap, i) =>
-      snap.exists
-        ? { id: snap.id, data: parseDoc(refs[i]!.collection, snap), updateTime: snap.updateTime!.toDate() }
-        : null,
-    );
+    return snaps.map((snap, i) => (snap.exists ? snapshotOf(refs[i]!.collection, snap) : null));
   }
 
   async query<T>(op: string, collection: CollectionDef<T>, spec: QuerySpec): Promise<Snapshot<T>[]> {
     const result = await this.buildQuery(collection, spec).get();
     this.countReads(collection.name, op, Math.max(1, result.size));
-    return result.docs.map((snap) => ({
-      id: snap.id,
-      data: parseDoc(collection, snap),
-      updateTime: snap.updateTime.toDate(),
-    }));
+    return result.docs.map((snap) => snapshotOf(collection, snap));
   }
 
   /** Only the ids: still one read per document, but no payload transferred or parsed. */
@@ -162,27 +195,27 @@ export class MeteredFirestore {
 
   async create<T>(op: string, ref: DocRef<T>, data: T): Promise<void> {
     await this.ref(ref).create(data as DocumentData);
-    this.countWrites(op, [{ collection: ref.collection.name, kind: "writes" }]);
+    this.countWrites(op, [{ collection: ref.collection.name, id: ref.id, kind: "writes" }]);
   }
 
   async set<T>(op: string, ref: DocRef<T>, data: T): Promise<void> {
     await this.ref(ref).set(data as DocumentData);
-    this.countWrites(op, [{ collection: ref.collection.name, kind: "writes" }]);
+    this.countWrites(op, [{ collection: ref.collection.name, id: ref.id, kind: "writes" }]);
   }
 
   async merge<T>(op: string, ref: DocRef<T>, data: UpdateData): Promise<void> {
     await this.ref(ref).set(data, { merge: true });
-    this.countWrites(op, [{ collection: ref.collection.name, kind: "writes" }]);
+    this.countWrites(op, [{ collection: ref.collection.name, id: ref.id, kind: "writes" }]);
   }
 
   async update<T>(op: string, ref: DocRef<T>, data: UpdateData): Promise<void> {
     await this.ref(ref).update(data);
-    this.countWrites(op, [{ collection: ref.collection.name, kind: "writes" }]);
+    this.countWrites(op, [{ collection: ref.collection.name, id: ref.id, kind: "writes" }]);
   }
 
   async delete<T>(op: string, ref: DocRef<T>): Promise<void> {
     await this.ref(ref).delete();
-    this.countWrites(op, [{ collection: ref.collection.name, kind: "deletes" }]);
+    this.countWrites(op, [{ collection: ref.collection.name, id: ref.id, kind: "deletes" }]);
   }
 
   batch(op: string): Batch {
@@ -242,14 +275,16 @@ export class MeteredFirestore {
           for (const r of refs) this.countReads(r.collection.name, op, 1);
           return snaps.map((snap, i) => (snap.exists ? parseDoc(refs[i]!.collection, snap) : null));
         },
+        getSnapshots: async <T>(refs: DocRef<T>[]) => {
+          if (refs.length === 0) return [];
+          const snaps = await tx.getAll(...refs.map((r) => this.ref(r)));
+          for (const r of refs) this.countReads(r.collection.name, op, 1);
+          return snaps.map((snap, i) => (snap.exists ? snapshotOf(refs[i]!.collection, snap) : null));
+        },
         query: async <T>(collection: CollectionDef<T>, spec: QuerySpec) => {
           const result = await tx.get(this.buildQuery(collection, spec));
           this.countReads(collection.name, op, Math.max(1, result.size));
-          return result.docs.map((snap) => ({
-            id: snap.id,
-            data: parseDoc(collection, snap),
-            updateTime: snap.updateTime.toDate(),
-          }));
+          return result.docs.map((snap) => snapshotOf(collection, snap));
         },
       };
       return body(scope);
@@ -279,44 +314,36 @@ export class MeteredFirestore {
       create(r: FirebaseFirestore.DocumentReference, d: DocumentData): unknown;
       set(r: FirebaseFirestore.DocumentReference, d: DocumentData): unknown;
       merge(r: FirebaseFirestore.DocumentReference, d: DocumentData): unknown;
-      update(
-        r: FirebaseFirestore.DocumentReference,
-        d: DocumentData,
-        pre?: { lastUpdateTime: Timestamp },
-      ): unknown;
+      update(r: FirebaseFirestore.DocumentReference, d: DocumentData, pre?: { lastUpdateTime: Timestamp }): unknown;
       delete(r: FirebaseFirestore.DocumentReference): unknown;
     },
     writes: Counted[],
   ): WriteSet {
-    const add = (collection: string, kind: Counted["kind"]) => {
+    const add = (collection: string, id: string, kind: Counted["kind"]) => {
       if (writes.length >= MAX_WRITES_PER_COMMIT) {
         throw new Error(`More than ${MAX_WRITES_PER_COMMIT} writes in one commit`);
       }
-      writes.push({ collection, kind });
+      writes.push({ collection, id, kind });
     };
     return {
       create: (r, d) => {
-        add(r.collection.name, "writes");
+        add(r.collection.name, r.id, "writes");
         target.create(this.ref(r), d as DocumentData);
       },
       set: (r, d) => {
-        add(r.collection.name, "writes");
+        add(r.collection.name, r.id, "writes");
         target.set(this.ref(r), d as DocumentData);
       },
       merge: (r, d) => {
-        add(r.collection.name, "writes");
+        add(r.collection.name, r.id, "writes");
         target.merge(this.ref(r), d);
       },
       update: (r, d, pre) => {
-        add(r.collection.name, "writes");
-        target.update(
-          this.ref(r),
-          d,
-          pre ? { lastUpdateTime: Timestamp.fromDate(pre.lastUpdateTime) } : undefined,
-        );
+        add(r.collection.name, r.id, "writes");
+        target.update(this.ref(r), d, pre ? { lastUpdateTime: timestampOf(pre.ifVersion) } : undefined);
       },
       delete: (r) => {
-        add(r.collection.name, "deletes");
+        add(r.collection.name, r.id, "deletes");
         target.delete(this.ref(r));
       },
     };
