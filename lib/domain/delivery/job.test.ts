@@ -2,21 +2,20 @@ import { describe, expect, it } from "vitest";
 import type { Random } from "../../ports/clock";
 import type { SendErrorClass, SendResult } from "../../ports/mailer";
 import {
-  assertTransition,
   backoffCeilingMs,
   backoffDelayMs,
   canTransition,
-  compareForDispatch,
   decideAfterAttempt,
   DEFAULT_BACKOFF,
   DEFAULT_MAX_DEFERRALS,
   DEFAULT_RATE_LIMIT_WAIT_MS,
   InvalidJobTransitionError,
   isTerminal,
+  isWaiting,
+  jobTransition,
   JOB_STATES,
   priorityRank,
   type AttemptInput,
-  type JobPriority,
   type JobState,
 } from "./job";
 
@@ -34,48 +33,46 @@ function decide(overrides: Partial<AttemptInput> & Pick<AttemptInput, "outcome">
 }
 
 describe("job state machine", () => {
-  it("walks the happy path and the retry loop", () => {
+  const legal = (from: JobState, to: Exclude<JobState, "active">) => !(jobTransition("j1", from, to, {}) instanceof InvalidJobTransitionError);
+
+  it("walks the happy path and the retry loop through claims", () => {
     const path: JobState[] = ["pending", "active", "retry", "active", "retry", "active", "completed"];
-    for (let i = 1; i < path.length; i++) {
-      expect(() => assertTransition(path[i - 1]!, path[i]!)).not.toThrow();
-    }
+    for (let i = 1; i < path.length; i++) expect(canTransition(path[i - 1]!, path[i]!)).toBe(true);
   });
 
-  it("lets a deleted event cancel jobs that are waiting or in flight", () => {
-    expect(canTransition("pending", "cancelled")).toBe(true);
-    expect(canTransition("retry", "cancelled")).toBe(true);
-    expect(canTransition("active", "cancelled")).toBe(true);
+  it("lets revokes, resends and deletions cancel jobs that are waiting or in flight", () => {
+    expect(legal("pending", "cancelled")).toBe(true);
+    expect(legal("retry", "cancelled")).toBe(true);
+    expect(legal("active", "cancelled")).toBe(true);
   });
 
-  it("never lets a completed, failed or cancelled job be picked up again", () => {
-    for (const terminal of ["completed", "failed", "cancelled"] as const) {
+  it("never lets a completed or cancelled job come back, so nothing is sent twice or resurrected", () => {
+    for (const terminal of ["completed", "cancelled"] as const) {
       expect(isTerminal(terminal)).toBe(true);
-      for (const to of JOB_STATES) {
-        expect(canTransition(terminal, to)).toBe(false);
-      }
+      for (const to of JOB_STATES) expect(canTransition(terminal, to)).toBe(false);
     }
-    expect(() => assertTransition("completed", "active")).toThrow(InvalidJobTransitionError);
+    const refused = jobTransition("j1", "cancelled", "retry", { attempts: 2 });
+    expect(refused).toBeInstanceOf(InvalidJobTransitionError);
+    expect((refused as Error).message).toBe("Queue job j1 cannot go from cancelled to retry");
   });
 
-  it("refuses shortcuts that skip claiming the job", () => {
-    expect(canTransition("pending", "completed")).toBe(false);
-    expect(canTransition("retry", "completed")).toBe(false);
-    expect(canTransition("pending", "retry")).toBe(false);
-    expect(() => assertTransition("pending", "failed")).toThrow(/pending to failed/);
-    expect(isTerminal("retry")).toBe(false);
+  it("lets an admin give a failed job a fresh start, and nothing else leave 'failed'", () => {
+    expect(jobTransition("j1", "failed", "retry", { attempts: 0 })).toEqual({ state: "retry", attempts: 0 });
+    expect(legal("failed", "completed")).toBe(false);
+    expect(legal("failed", "cancelled")).toBe(false);
+  });
+
+  it("refuses outcomes for a job that was never claimed", () => {
+    expect(legal("pending", "completed")).toBe(false);
+    expect(legal("retry", "completed")).toBe(false);
+    expect(legal("pending", "retry")).toBe(false);
+    expect(legal("pending", "failed")).toBe(false);
+    expect(isWaiting("retry") && isWaiting("pending") && !isWaiting("failed")).toBe(true);
   });
 });
 
 describe("priorities", () => {
-  it("dispatches high before normal before low, then oldest first, then by id", () => {
-    const jobs: { id: string; priority: JobPriority; dueAt: Date }[] = [
-      { id: "b", priority: "low", dueAt: new Date(1) },
-      { id: "c", priority: "normal", dueAt: new Date(5) },
-      { id: "a", priority: "normal", dueAt: new Date(5) },
-      { id: "d", priority: "normal", dueAt: new Date(2) },
-      { id: "e", priority: "high", dueAt: new Date(9) },
-    ];
-    expect(jobs.sort(compareForDispatch).map((j) => j.id)).toEqual(["e", "d", "a", "c", "b"]);
+  it("ranks high before normal before low, as the claim query orders them", () => {
     expect(priorityRank("high")).toBeLessThan(priorityRank("normal"));
     expect(priorityRank("normal")).toBeLessThan(priorityRank("low"));
   });

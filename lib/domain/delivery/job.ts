@@ -4,23 +4,37 @@ import type { SendErrorClass } from "../../ports/mailer";
 export const JOB_STATES = ["pending", "active", "completed", "retry", "failed", "cancelled"] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
+/** States a job document can hold. "active" is never stored: a job is active while a live lease lists it. */
+export type StoredJobState = Exclude<JobState, "active">;
+
+/** A job in one of these states may be claimed and sent. */
+export const WAITING_JOB_STATES = ["pending", "retry"] as const satisfies readonly StoredJobState[];
+
 export const TERMINAL_JOB_STATES: readonly JobState[] = ["completed", "failed", "cancelled"];
 
 export function isTerminal(state: JobState): boolean {
   return TERMINAL_JOB_STATES.includes(state);
 }
 
+export function isWaiting(state: JobState): state is (typeof WAITING_JOB_STATES)[number] {
+  return state === "pending" || state === "retry";
+}
+
 /**
- * active → retry also covers a lease that expired because the worker died mid-send: the job goes back to
- * waiting rather than staying "active" forever. Terminal states have no way out, so a completed email can
- * never be picked up and sent twice.
+ * Every job write goes through `jobTransition`, so this table is what the queue actually obeys.
+ * - A drain's outcome always starts from "active" (the job it claimed); a lease that expired with the worker
+ *   returns the job to "retry" through the next drain's outcome, never by a direct write.
+ * - Completed and cancelled have no way out, so a sent email can never be picked up and sent twice, and a
+ *   cancelled one never comes back (a new answer or a resend makes a new job instead).
+ * - failed → retry is an admin's "retry failed" after fixing a provider: a fresh set of attempts, same job id,
+ *   same link and idempotency key.
  */
 const TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
   pending: ["active", "cancelled"],
-  active: ["completed", "retry", "failed", "cancelled"],
   retry: ["active", "cancelled"],
+  active: ["completed", "retry", "failed", "cancelled"],
+  failed: ["retry"],
   completed: [],
-  failed: [],
   cancelled: [],
 };
 
@@ -30,16 +44,27 @@ export function canTransition(from: JobState, to: JobState): boolean {
 
 export class InvalidJobTransitionError extends Error {
   constructor(
+    readonly jobId: string,
     readonly from: JobState,
     readonly to: JobState,
   ) {
-    super(`A queue job cannot go from ${from} to ${to}`);
+    super(`Queue job ${jobId} cannot go from ${from} to ${to}`);
     this.name = "InvalidJobTransitionError";
   }
 }
 
-export function assertTransition(from: JobState, to: JobState): void {
-  if (!canTransition(from, to)) throw new InvalidJobTransitionError(from, to);
+/**
+ * The fields that move a job from `from` to `to`, or an InvalidJobTransitionError: callers refuse (and log)
+ * the write instead of storing a state the queue could mistake for work to do.
+ */
+export function jobTransition<F extends Record<string, unknown>>(
+  jobId: string,
+  from: JobState,
+  to: StoredJobState,
+  fields: F,
+): ({ state: StoredJobState } & F) | InvalidJobTransitionError {
+  if (!canTransition(from, to)) return new InvalidJobTransitionError(jobId, from, to);
+  return { ...fields, state: to };
 }
 
 export const JOB_PRIORITIES = ["high", "normal", "low"] as const;
@@ -50,21 +75,6 @@ export const PRIORITY_RANK: Readonly<Record<JobPriority, number>> = { high: 0, n
 
 export function priorityRank(priority: JobPriority): number {
   return PRIORITY_RANK[priority];
-}
-
-/**
- * Dispatch order for due jobs: priority first (a confirmation must not queue behind a batch of reminders),
- * then the oldest due time, then id so two drains looking at the same jobs agree on the order.
- */
-export function compareForDispatch(
-  a: { priority: JobPriority; dueAt: Date; id: string },
-  b: { priority: JobPriority; dueAt: Date; id: string },
-): number {
-  return (
-    priorityRank(a.priority) - priorityRank(b.priority) ||
-    a.dueAt.getTime() - b.dueAt.getTime() ||
-    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
-  );
 }
 
 export interface BackoffPolicy {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isResetTime, nextQuotaReset, quotaPeriodKey, recordSends, remainingQuota } from "./quota";
+import { grantQuota, isResetTime, nextQuotaReset, quotaPeriodKey, recordSends, remainingQuota, settleQuota } from "./quota";
 
 const at = (iso: string) => new Date(iso);
 
@@ -128,5 +128,40 @@ describe("recordSends", () => {
     expect(recordSends({ periodKey: today, sent: 3 }, today, 2)).toEqual({ periodKey: today, sent: 5 });
     expect(recordSends({ periodKey: "2026-04-30", sent: 99 }, today)).toEqual({ periodKey: today, sent: 1 });
     expect(recordSends(null, "2026-05-01")).toEqual({ periodKey: "2026-05-01", sent: 1 });
+  });
+});
+
+describe("quota grants between drains running at once", () => {
+  const NOW = new Date("2026-12-01T12:00:00Z");
+  const grant = (usage: Parameters<typeof grantQuota>[0]["usage"], drainId: string, want: number, spent: { periodKey: string; used: number } | null = null) =>
+    grantQuota({ usage, dailyQuota: 10, periodKey: "2026-12-01", drainId, spent, want, now: NOW, ttlMs: 60_000 });
+
+  it("never grants two drains the same units", () => {
+    const a = grant(null, "a", 8);
+    expect(a.units).toBe(8);
+    const b = grant(a.usage, "b", 8);
+    expect(b.units).toBe(2);
+    expect(grant(b.usage, "c", 8).units).toBe(0);
+  });
+
+  it("settles what a drain used and hands back the rest", () => {
+    const a = grant(null, "a", 8);
+    const settled = settleQuota(a.usage, "a", { periodKey: "2026-12-01", used: 3 }, "2026-12-01", NOW);
+    expect(settled).toEqual({ periodKey: "2026-12-01", sent: 3, grants: {} });
+    expect(grant(settled, "b", 20).units).toBe(7);
+  });
+
+  it("counts a dead drain's expired grant as spent: never past the quota, at worst a little under", () => {
+    const a = grant(null, "a", 6);
+    const later = new Date(NOW.getTime() + 120_000);
+    const b = grantQuota({ usage: a.usage, dailyQuota: 10, periodKey: "2026-12-01", drainId: "b", spent: null, want: 10, now: later, ttlMs: 60_000 });
+    expect(b.units).toBe(4);
+    expect(b.usage.sent).toBe(6);
+  });
+
+  it("starts a new period fresh, and does not carry last period's spend into it", () => {
+    const a = grant({ periodKey: "2026-11-30", sent: 10, grants: { a: { units: 5, expiresAt: new Date(NOW.getTime() + 1000) } } }, "a", 4, { periodKey: "2026-11-30", used: 5 });
+    expect(a.units).toBe(4);
+    expect(a.usage.sent).toBe(0);
   });
 });

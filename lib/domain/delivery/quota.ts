@@ -126,3 +126,69 @@ export function recordSends(usage: QuotaUsage | null, periodKey: string, count =
   const sent = usage !== null && usage.periodKey === periodKey ? usage.sent : 0;
   return { periodKey, sent: sent + count };
 }
+
+/**
+ * Quota grants: drains running at once (an overlapping scheduled run, a worker beside the function) must not
+ * each spend the same remaining units. A drain reserves a block of units on the provider document, spends them
+ * locally, and settles what it used when it asks for more or finishes. A grant that expires (its drain died)
+ * counts as fully spent: that can leave a few units unused until the reset, but never sends past the quota.
+ */
+export interface QuotaGrant {
+  units: number;
+  expiresAt: Date;
+}
+
+export interface GrantedUsage extends QuotaUsage {
+  grants: Record<string, QuotaGrant>;
+}
+
+function currentPeriod(usage: GrantedUsage | null, periodKey: string, now: Date): GrantedUsage {
+  if (!usage || usage.periodKey !== periodKey) return { periodKey, sent: 0, grants: {} };
+  const out: GrantedUsage = { periodKey, sent: usage.sent, grants: {} };
+  for (const [drainId, grant] of Object.entries(usage.grants ?? {})) {
+    if (grant.expiresAt.getTime() <= now.getTime()) out.sent += grant.units;
+    else out.grants[drainId] = grant;
+  }
+  return out;
+}
+
+/** What a drain spent of the grant it holds: the period the grant was for, and the units used. */
+export interface GrantSpend {
+  periodKey: string;
+  used: number;
+}
+
+/**
+ * Settles the drain's current grant (`spent`) into `sent` and gives its unused units back. Units spent in a
+ * period that has since rolled over are not carried into the new one.
+ */
+export function settleQuota(usage: GrantedUsage | null, drainId: string, spent: GrantSpend | null, periodKey: string, now: Date): GrantedUsage {
+  let u = usage;
+  if (u) {
+    const grants = Object.fromEntries(Object.entries(u.grants ?? {}).filter(([id]) => id !== drainId));
+    const sent = spent && u.periodKey === spent.periodKey ? u.sent + spent.used : u.sent;
+    u = { periodKey: u.periodKey, sent, grants };
+  }
+  return currentPeriod(u, periodKey, now);
+}
+
+/**
+ * Settles the drain's current grant and reserves up to `want` more units in `periodKey`. Returns the units
+ * granted (0 when the quota is spent or reserved by other drains) and the usage to store.
+ */
+export function grantQuota(input: {
+  usage: GrantedUsage | null;
+  dailyQuota: number;
+  periodKey: string;
+  drainId: string;
+  spent: GrantSpend | null;
+  want: number;
+  now: Date;
+  ttlMs: number;
+}): { units: number; usage: GrantedUsage } {
+  const usage = settleQuota(input.usage, input.drainId, input.spent, input.periodKey, input.now);
+  const reserved = Object.values(usage.grants).reduce((sum, g) => sum + g.units, 0);
+  const units = Math.max(0, Math.min(Math.floor(input.want), input.dailyQuota - usage.sent - reserved));
+  if (units > 0) usage.grants[input.drainId] = { units, expiresAt: new Date(input.now.getTime() + input.ttlMs) };
+  return { units, usage };
+}

@@ -1,0 +1,140 @@
+/**
+ * Leases: which drain may send which jobs, and until when. Pure rules over the registry shards' contents; the
+ * drain's registry module runs them inside its claim transaction.
+ *
+ * The invariants they protect:
+ * - a job is in at most one lease; jobs in any lease (live or expired) are never claimed by the ordinary due
+ *   query, so two drains cannot both hold a job;
+ * - a drain never starts a send that could still be running, or not yet recorded, when its lease ends
+ *   (`sendFitsLease`), so a job is only taken over once its first drain can no longer touch it;
+ * - an expired lease is taken over a bounded number of jobs at a time, so one huge dead lease cannot make every
+ *   claim transaction too large to commit;
+ * - a taken-over job is resumed (sent again under the same idempotency key, the attempt counted) only if its
+ *   version is the one recorded at claim time: any write since means its drain recorded it, or an admin
+ *   cancelled it, and it is left alone.
+ */
+
+export const REGISTRY_SHARDS = 4;
+
+export function registryShardId(index: number): string {
+  return `registry-${index}`;
+}
+
+export const ALL_REGISTRY_SHARDS: readonly string[] = Array.from({ length: REGISTRY_SHARDS }, (_, i) => registryShardId(i));
+
+/** The shard a drain starts its rotation at: spread over shards by id, so drains do not all start together. */
+export function firstShardFor(drainId: string): number {
+  let h = 0;
+  for (const ch of drainId) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return h % REGISTRY_SHARDS;
+}
+
+export interface LeaseView {
+  owner: string;
+  claimedAt: Date;
+  expiresAt: Date;
+  jobs: Readonly<Record<string, string>>;
+  cursor: Readonly<Record<string, { dueAt: Date; id: string }>>;
+}
+
+export interface ShardView {
+  id: string;
+  leases: Readonly<Record<string, LeaseView>>;
+  drains: Readonly<Record<string, Date>>;
+}
+
+/**
+ * A lease counts as expired `graceMs` after its end, measured on the claimer's clock: the grace absorbs clock
+ * skew between machines, so no drain takes over jobs its owner may still believe it holds.
+ */
+export function leaseExpired(lease: Pick<LeaseView, "expiresAt">, now: Date, graceMs: number): boolean {
+  return lease.expiresAt.getTime() + graceMs <= now.getTime();
+}
+
+export function leasedJobIds(shards: readonly ShardView[]): Set<string> {
+  const ids = new Set<string>();
+  for (const shard of shards) for (const lease of Object.values(shard.leases)) for (const id of Object.keys(lease.jobs)) ids.add(id);
+  return ids;
+}
+
+/** Drains seen within `livenessMs`, across shards: each takes an even share of every provider's rate limit. */
+export function liveDrainIds(shards: readonly ShardView[], now: Date, livenessMs: number): string[] {
+  const ids = new Set<string>();
+  for (const shard of shards) {
+    for (const [id, seen] of Object.entries(shard.drains)) if (now.getTime() - seen.getTime() < livenessMs) ids.add(id);
+  }
+  return [...ids].sort();
+}
+
+type Cursor = { dueAt: Date; id: string };
+
+function later(a: Cursor | undefined, b: Cursor): Cursor {
+  if (!a) return b;
+  if (b.dueAt.getTime() !== a.dueAt.getTime()) return b.dueAt > a.dueAt ? b : a;
+  return b.id > a.id ? b : a;
+}
+
+/**
+ * Where the next claim's query for a priority rank may start: after every job any live lease took. Everything
+ * before that point was claimed or is in flight, so re-reading it would only pay for documents to skip. Jobs
+ * that become due behind the cursor (released unsent, or created by a slow clock) are found by the periodic
+ * sweep claims, which start from the beginning.
+ */
+export function claimCursor(shards: readonly ShardView[], rank: number, now: Date, graceMs: number): Cursor | undefined {
+  let cursor: Cursor | undefined;
+  for (const shard of shards) {
+    for (const lease of Object.values(shard.leases)) {
+      if (leaseExpired(lease, now, graceMs)) continue;
+      const c = lease.cursor[String(rank)];
+      if (c) cursor = later(cursor, c);
+    }
+  }
+  return cursor;
+}
+
+export interface TakeoverPick {
+  shardId: string;
+  leaseId: string;
+  /** Jobs of this lease to look at now; the rest stay in the lease for a later claim. */
+  jobIds: string[];
+}
+
+/** Up to `limit` jobs of expired leases, oldest lease first, so a dead drain's work is recovered in order. */
+export function pickTakeover(shards: readonly ShardView[], now: Date, graceMs: number, limit: number): TakeoverPick[] {
+  const expired = shards
+    .flatMap((shard) =>
+      Object.entries(shard.leases)
+        .filter(([, lease]) => leaseExpired(lease, now, graceMs))
+        .map(([leaseId, lease]) => ({ shardId: shard.id, leaseId, lease })),
+    )
+    .sort((a, b) => a.lease.expiresAt.getTime() - b.lease.expiresAt.getTime());
+  const picks: TakeoverPick[] = [];
+  let left = limit;
+  for (const { shardId, leaseId, lease } of expired) {
+    if (left <= 0) break;
+    const jobIds = Object.keys(lease.jobs).sort().slice(0, left);
+    picks.push({ shardId, leaseId, jobIds });
+    left -= jobIds.length;
+  }
+  return picks;
+}
+
+/**
+ * What a claim does with a job found in an expired lease. `current` is the job now (null: deleted with its
+ * event), `claimedVersion` what the dead drain saw.
+ */
+export function takeoverDecision(
+  claimedVersion: string,
+  current: { version: string; waiting: boolean } | null,
+): "resume" | "drop" {
+  if (!current || !current.waiting) return "drop";
+  return current.version === claimedVersion ? "resume" : "drop";
+}
+
+/**
+ * May a send that can take up to `sendTimeoutMs` start now under a lease ending at `expiresAt`? The send must
+ * finish, and its outcome be written (the flush interval plus a write allowance), before the lease ends.
+ */
+export function sendFitsLease(now: Date, expiresAt: Date, sendTimeoutMs: number, recordMarginMs: number): boolean {
+  return now.getTime() + sendTimeoutMs + recordMarginMs <= expiresAt.getTime();
+}

@@ -1,0 +1,111 @@
+import type { InvitationStatus } from "../invitations/status";
+import { confirmationsWithinDay, MAX_CONFIRMATIONS_PER_DAY } from "../invitations/confirmation";
+
+/**
+ * The one answer to "may this email be sent now?". The drain asks it right before every send (after any wait
+ * for the provider's rate limit) and again, through a precondition on the job document, when it records the
+ * outcome: an email that is no longer true (a confirmation after a decline, a revoked or replaced link, an
+ * event being deleted) is not sent, and its late outcome cannot resurrect a cancelled job.
+ *
+ * What the drain knows when it asks:
+ * - the job as it claimed it;
+ * - the event as loaded for the chunk, plus deletions announced since (the runtime listener);
+ * - the runtime switches: halt, cancelled events and cancelled job ids (revokes, resends), from the listener;
+ * - for guest-triggered mail (confirmations, reminders) the invitation itself, read just before sending: a
+ *   guest can change an answer at any moment, and these jobs are few, so one read each buys an exact check.
+ *   Invitation emails are not read again (that would double the reads per email); every admin action that
+ *   stops one cancels the job in Firestore and announces its id on the runtime document instead.
+ */
+
+export type JobKindForRule = "invitation" | "confirmation" | "reminder" | "test";
+
+export interface SendCandidate {
+  id: string;
+  kind: JobKindForRule;
+  eventId: string;
+  invitationId: string;
+  /** Confirmations only: the answer this email confirms. */
+  answer?: "accepted" | "declined" | null;
+}
+
+export interface RuntimeView {
+  halted: boolean;
+  cancelledEvents: Readonly<Record<string, Date>>;
+  cancelledJobs: Readonly<Record<string, Date>>;
+}
+
+export interface InvitationFacts {
+  status: InvitationStatus;
+  jobId: string;
+  confirmationJobId: string | null;
+  confirmationsSent: readonly Date[];
+}
+
+export type SendVerdict =
+  | { send: true }
+  /** Not now, nothing wrong with the email: it stays queued (halt). */
+  | { send: false; action: "hold"; reason: string }
+  /** The email is no longer true: the job is cancelled. */
+  | { send: false; action: "cancel"; reason: string };
+
+export const REASONS = {
+  halted: "Sending is halted",
+  eventGone: "The event was deleted",
+  cancelled: "Cancelled: the invitation was revoked or its link replaced",
+  revoked: "The invitation was revoked",
+  replaced: "A newer link replaced this email",
+  answerChanged: "The guest's answer changed before this email left",
+  confirmationLimit: `This guest already received ${MAX_CONFIRMATIONS_PER_DAY} confirmations today`,
+} as const;
+
+const OK: SendVerdict = { send: true };
+const cancel = (reason: string): SendVerdict => ({ send: false, action: "cancel", reason });
+
+/**
+ * The part of the rule that needs no invitation: halt, event deleted, job cancelled. The drain asks it before
+ * spending anything on a job (a quota unit, a rate-limit slot); `maySend` asks it again at the last moment.
+ */
+export function maySendByRuntime(input: {
+  job: Pick<SendCandidate, "id" | "eventId">;
+  event: { lifecycle: "active" | "deleting" } | null;
+  runtime: RuntimeView;
+}): SendVerdict {
+  const { job, event, runtime } = input;
+  if (runtime.halted) return { send: false, action: "hold", reason: REASONS.halted };
+  if (!event || event.lifecycle !== "active" || runtime.cancelledEvents[job.eventId]) return cancel(REASONS.eventGone);
+  if (runtime.cancelledJobs[job.id]) return cancel(REASONS.cancelled);
+  return OK;
+}
+
+export function maySend(input: {
+  job: SendCandidate;
+  event: { lifecycle: "active" | "deleting" } | null;
+  runtime: RuntimeView;
+  /** Required for confirmations; for other kinds used when the caller happens to have it. */
+  invitation?: InvitationFacts | null;
+  now: Date;
+}): SendVerdict {
+  const { job, invitation, now } = input;
+  const early = maySendByRuntime(input);
+  if (!early.send || job.kind === "test") return early;
+
+  if (invitation === null) return cancel(REASONS.eventGone);
+  if (invitation === undefined) {
+    // Only invitation emails may be judged without the invitation; guest-triggered mail must be checked on it.
+    return job.kind === "invitation" ? OK : cancel(REASONS.answerChanged);
+  }
+  if (invitation.status === "revoked") return cancel(REASONS.revoked);
+  switch (job.kind) {
+    case "invitation":
+      return invitation.jobId === job.id ? OK : cancel(REASONS.replaced);
+    case "confirmation":
+      if (invitation.confirmationJobId !== job.id || invitation.status !== job.answer) return cancel(REASONS.answerChanged);
+      if (confirmationsWithinDay(invitation.confirmationsSent, now).length >= MAX_CONFIRMATIONS_PER_DAY) {
+        return cancel(REASONS.confirmationLimit);
+      }
+      return OK;
+    case "reminder":
+      // A reminder is for guests who have not answered yet.
+      return invitation.status === "accepted" || invitation.status === "declined" ? cancel(REASONS.answerChanged) : OK;
+  }
+}
