@@ -22,6 +22,7 @@ const FIELD_ORDER: FieldName[] = [
   "rsvpDeadline",
   "linkLifetimeDays",
   "templateId",
+  "declineNotice",
 ];
 
 interface Props {
@@ -168,6 +169,22 @@ export function EventForm({ eventId, initial, templates, timeZones, save }: Prop
             </select>
           ),
         )}
+      </div>
+      <div className="field">
+        <label className="row" htmlFor="event-declineNotice" style={{ gap: "0.5rem", alignItems: "center" }}>
+          <input
+            id="event-declineNotice"
+            name="declineNotice"
+            type="checkbox"
+            checked={values.declineNotice === "on"}
+            onChange={(e) => set("declineNotice", e.target.checked ? "on" : "")}
+            aria-describedby="event-declineNotice-hint"
+          />
+          Email guests who decline a short &ldquo;sorry you can&rsquo;t make it&rdquo; note
+        </label>
+        <span className="hint" id="event-declineNotice-hint">
+          Off: a decline sends nothing. Guests who accept always get their confirmation and calendar file.
+        </span>
       </div>
       {message ? (
         <p className="banner danger" role="alert">

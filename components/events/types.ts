@@ -28,6 +28,8 @@ export interface EventFormState {
   onlineUrl: string;
   capacity: string;
   rsvpDeadline: string;
+  /** "on" when a decline gets a "sorry you can't make it" email, as a checkbox submits it. */
+  declineNotice: string;
   linkLifetimeDays: string;
   templateId: string;
 }

@@ -26,7 +26,7 @@ export function createDrainContainer(source: Record<string, string | undefined> 
   const env = parseDrainEnv(source);
   const firestore = connectFirestore({ projectId: env.FIREBASE_PROJECT_ID, clock: systemClock, burnShards: env.HERALD_BURN_SHARDS });
   return {
-    drainId: newDrainId().replace("drain-", `drain-${hostname().slice(0, 12)}-`),
+    drainId: newDrainId().replace("drain-", `drain-${hostname().slice(0, 12).replace(/[^A-Za-z0-9-]/g, "-")}-`),
     env,
     firestore,
     ports: {

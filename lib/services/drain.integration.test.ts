@@ -1,22 +1,17 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { docRef } from "@/lib/adapters/firestore/collection";
-import { collections, type ProviderDoc } from "@/lib/adapters/firestore/schemas";
-import { createMailer } from "@/lib/adapters/email/create-mailer";
-import { createSimulatedMailer } from "@/lib/adapters/email/simulated";
+import { collections } from "@/lib/adapters/firestore/schemas";
 import { deriveInvitationToken } from "@/lib/domain/invitations/token";
-import { testFirestore } from "@/tests/support/firestore";
-import { addresses, recipients, seedEvent, seedProvider, serviceContext, TEST_SECRET } from "@/tests/support/fixtures";
+import { addresses, seedProvider, TEST_SECRET } from "@/tests/support/fixtures";
+import { drainWorld, httpProvider, smtpProvider } from "@/tests/support/drain-world";
+import { seedExpiredLease } from "@/tests/support/leases";
 import { startResendStandin, startSendgridStandin, type ProviderStandin } from "@/tests/support/provider-standins";
 import { decodeBody, startSmtpCatcher, type SmtpCatcher } from "@/tests/support/smtp-catcher";
-import { drainQueue, newDrainId, QUEUE_REGISTRY, type DrainPorts } from "./drain";
+import { drainQueue, newDrainId } from "./drain";
 import { deleteEvent } from "./events";
-import { inviteGuests } from "./invitations";
-import { sealSecret } from "./provider-config";
 import { answerInvitation, openInvitation } from "./rsvp";
 import { setHalted, setSimulation } from "./settings";
-import { ensureStarterTemplates } from "./templates";
 
-const CREDENTIALS_KEY = Buffer.alloc(32, 5).toString("base64");
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   await Promise.all(closers.splice(0).map((c) => c()));
@@ -34,41 +29,7 @@ async function standin(kind: "sendgrid" | "resend"): Promise<ProviderStandin> {
   return s;
 }
 
-function smtpProvider(c: SmtpCatcher, overrides: Partial<ProviderDoc> = {}): Partial<ProviderDoc> {
-  return { kind: "smtp", settings: { host: c.host, port: c.port, secure: false, timeoutMs: 5000 }, ...overrides };
-}
-
-function httpProvider(id: string, kind: "sendgrid" | "resend", s: ProviderStandin, overrides: Partial<ProviderDoc> = {}): Partial<ProviderDoc> {
-  return { name: kind, kind, settings: { baseUrl: s.url, timeoutMs: 2000 }, secret: sealSecret(CREDENTIALS_KEY, id, "key-123"), ...overrides };
-}
-
-async function world(options: { guests?: number; now?: () => Date } = {}) {
-  const fs = testFirestore();
-  const ctx = serviceContext(fs.db, options.now);
-  await ensureStarterTemplates(ctx);
-  const eventId = await seedEvent(ctx);
-  const ports: DrainPorts = {
-    db: fs.db,
-    clock: ctx.clock,
-    random: { next: () => 0.5 },
-    mailerFactory: (connection) => createMailer(connection),
-    simulatedMailer: createSimulatedMailer(),
-    credentialsKey: CREDENTIALS_KEY,
-    tokenSecret: TEST_SECRET,
-    baseUrl: ctx.baseUrl,
-  };
-  const invite = async (emails: string[]) => {
-    const r = await inviteGuests(ctx, eventId, recipients(emails));
-    if (!r.ok) throw new Error(r.message);
-    return r.rows.flatMap((row) => (row.outcome === "invited" ? [row.invitationId] : []));
-  };
-  const drain = (budgetMs = 20_000) => drainQueue(ports, { drainId: newDrainId(), budgetMs });
-  type StoredJob = { state: string; attempts: number; deferrals: number; dueAt: { toDate(): Date }; [field: string]: unknown };
-  const jobs = async () => (await fs.raw.collection("jobs").get()).docs.map((d) => ({ id: d.id, ...(d.data() as StoredJob) }));
-  const invitation = async (id: string) => (await fs.raw.collection("invitations").doc(id).get()).data()!;
-  const provider = async (id: string) => (await fs.raw.collection("providers").doc(id).get()).data()!;
-  return { ...fs, ctx, eventId, ports, invite, drain, jobs, invitation, provider };
-}
+const world = (options: { now?: () => Date } = {}) => drainWorld(options);
 
 describe("the queue drain", () => {
   it("delivers each invitation once with a working link, and records delivery, counters and audit", async () => {
@@ -99,20 +60,25 @@ describe("the queue drain", () => {
     expect(smtp.messages).toHaveLength(3);
   });
 
-  it("sends an acceptance confirmation with the .ics attached, before waiting invitations", async () => {
+  it("sends an acceptance confirmation with the .ics attached, once the answer has settled, before waiting invitations", async () => {
     const smtp = await catcher();
-    const w = await world();
+    let now = new Date();
+    const w = await world({ now: () => now });
     await seedProvider(w.db, "smtp", smtpProvider(smtp));
     const [first] = await w.invite(["ada@example.com"]);
     await w.drain();
     await w.invite(addresses(20));
     await answerInvitation(w.ctx, deriveInvitationToken(TEST_SECRET, first!, 1), "accept");
+    // A confirmation waits a few seconds, so a guest who changes their mind at once gets no wrong email.
+    now = new Date(now.getTime() + 10_000);
     await drainQueue(w.ports, { drainId: newDrainId(), budgetMs: 10_000, claimSize: 5 });
-    // Claimed in the first chunk of 5, ahead of the 20 invitations that were already waiting.
+    // Claimed in the first chunk of 5, ahead of the 20 invitations that were already waiting (sends of the
+    // next chunk may overtake it on the wire while it checks the guest's answer once more).
     const position = smtp.messages.findIndex((m, i) => i > 0 && m.to[0] === "ada@example.com");
     expect(position).toBeGreaterThan(0);
-    expect(position).toBeLessThanOrEqual(5);
+    expect(position).toBeLessThanOrEqual(10);
     const confirmation = smtp.messages[position]!;
+    expect(confirmation.subject).toBe("You're going to Launch party");
     expect(confirmation.raw).toContain("text/calendar");
     const part = confirmation.raw.match(/Content-Type: text\/calendar[\s\S]*?\r\n\r\n([\s\S]*?)\r\n--/)?.[1] ?? "";
     const ics = /base64/i.test(confirmation.raw.slice(confirmation.raw.indexOf("text/calendar"), confirmation.raw.indexOf("text/calendar") + 300))
@@ -120,6 +86,27 @@ describe("the queue drain", () => {
       : part;
     expect(ics).toContain(`UID:${first}`);
     expect(ics).toContain("BEGIN:VEVENT");
+  });
+
+  it("sends a declining guest nothing, or the organiser's 'sorry you can't make it' note when it is turned on", async () => {
+    const smtp = await catcher();
+    let now = new Date();
+    const w = await world({ now: () => now });
+    await seedProvider(w.db, "smtp", smtpProvider(smtp));
+    const [ada] = await w.invite(["ada@example.com"]);
+    await w.drain();
+    await answerInvitation(w.ctx, deriveInvitationToken(TEST_SECRET, ada!, 1), "decline");
+    now = new Date(now.getTime() + 10_000);
+    await w.drain();
+    expect(smtp.messages).toHaveLength(1);
+
+    await w.db.update("test.seed", docRef(collections.events, w.eventId), { declineNotice: true });
+    await answerInvitation(w.ctx, deriveInvitationToken(TEST_SECRET, ada!, 1), "accept");
+    await answerInvitation(w.ctx, deriveInvitationToken(TEST_SECRET, ada!, 1), "decline");
+    now = new Date(now.getTime() + 10_000);
+    await w.drain();
+    expect(smtp.messages.map((m) => m.subject)).toEqual(["You're invited to Launch party", "Sorry you can't make it to Launch party"]);
+    expect(smtp.messages[1]!.raw).not.toContain("text/calendar");
   });
 
   it("costs a single read and no write when nothing is due, as most scheduled runs find", async () => {
@@ -267,11 +254,7 @@ describe("the queue drain", () => {
     const ids = await w.invite(["ada@example.com", "bob@example.com"]);
     const jobIds = ids.map((id) => `${id}-1`);
     // A drain that claimed both, sent Ada's, and died before recording anything.
-    await w.db.set("test.seed", docRef(collections.queue, "registry"), {
-      leases: { dead: { owner: "drain-dead", expiresAt: new Date(Date.now() - 1000), jobIds } },
-      drains: {},
-    });
-    expect(QUEUE_REGISTRY.id).toBe("registry");
+    await seedExpiredLease(w.db, jobIds);
     const summary = await w.drain();
     expect(summary).toMatchObject({ recovered: 2, sent: 2 });
     expect(resend.requests.map((r) => r.headers["idempotency-key"]).sort()).toEqual([...jobIds].sort());

@@ -28,6 +28,7 @@ function entry(invitationId: string, at: string, outcome: AuditEntry["outcome"],
     attempt,
     idempotencyKey: `${invitationId}-1`,
     resumed: false,
+    superseded: false,
   };
 }
 

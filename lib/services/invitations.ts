@@ -11,9 +11,10 @@ import {
 import { linkExpiry } from "@/lib/domain/events/schema";
 import { invitationIdFor, queueJobIdFor } from "@/lib/domain/invitations/identity";
 import type { RecipientRow } from "@/lib/domain/invitations/recipients";
-import { canReinvite, PENDING_STATUSES, type InvitationStatus } from "@/lib/domain/invitations/status";
+import { addDeltas, counterDeltas, type Countable, type Counters } from "@/lib/domain/invitations/counters";
+import { canReinvite, type InvitationStatus } from "@/lib/domain/invitations/status";
 import { issueInvitationToken } from "@/lib/domain/invitations/token";
-import { priorityRank } from "@/lib/domain/delivery/job";
+import { isWaiting, jobTransition, InvalidJobTransitionError, priorityRank } from "@/lib/domain/delivery/job";
 import type { Result, ServiceContext } from "./context";
 import { eventRef } from "./events";
 import { announceCancellations } from "./settings";
@@ -86,6 +87,9 @@ function newInvitation(
       sendSeq,
       delivery: QUEUED_DELIVERY,
       answeredAt: null,
+      answerSeq: 0,
+      confirmationJobId: null,
+      confirmationsSent: [],
       createdAt: now,
       updatedAt: now,
     },
@@ -109,7 +113,11 @@ export function newJob(input: {
   fields?: Record<string, string>;
   tokenVersion: number;
   now: Date;
+  /** When the job becomes due; now unless it should wait (a confirmation's settle delay). */
+  dueAt?: Date;
   providerId?: string | null;
+  /** Confirmations: the answer confirmed. */
+  answer?: "accepted" | "declined" | null;
 }): JobDoc {
   const priority = input.kind === "invitation" ? "normal" : "high";
   return {
@@ -122,10 +130,11 @@ export function newJob(input: {
     to: input.to,
     fields: input.fields ?? {},
     tokenVersion: input.tokenVersion,
+    answer: input.answer ?? null,
     providerId: input.providerId ?? null,
     attempts: 0,
     deferrals: 0,
-    dueAt: input.now,
+    dueAt: input.dueAt ?? input.now,
     waitingReason: null,
     lastError: null,
     avoidProviderId: null,
@@ -137,25 +146,20 @@ export function newJob(input: {
   };
 }
 
-/** Counter changes when an existing invitation gets a new link and a new email. */
-function reinviteDeltas(previous: InvitationStatus): Record<string, number> {
-  if (previous === "accepted" || previous === "declined") return {}; // the answer stands; only the link is new
-  const deltas: Record<string, number> = {};
-  if (!PENDING_STATUSES.has(previous)) deltas.pending = 1;
-  if (previous === "revoked") deltas.revoked = -1;
-  if (previous === "failed" || previous === "bounced") deltas.failed = -1;
-  return deltas;
+export function countable(inv: Pick<InvitationDoc, "status" | "delivery">): Countable {
+  return { status: inv.status, deliveryState: inv.delivery.state };
 }
 
-function counterUpdate(deltas: Record<string, number>): Record<string, unknown> {
+export function counterUpdate(deltas: Partial<Counters>): Record<string, unknown> {
   const update: Record<string, unknown> = {};
   for (const [key, n] of Object.entries(deltas)) if (n !== 0) update[`counters.${key}`] = fieldOps.increment(n);
   return update;
 }
 
 /**
- * Writes a fresh link and a new queue job for an existing invitation, inside the caller's transaction.
- * The old job, if still waiting, is cancelled so only the newest link is mailed.
+ * Writes a fresh link and a new queue job for an existing invitation, inside the caller's transaction, and
+ * cancels the old job if it has not been sent, so only the newest link is mailed. Returns the counter moves
+ * and the cancelled job's id, which the caller announces to running drains.
  */
 function writeReinvite(
   ctx: ServiceContext,
@@ -163,15 +167,17 @@ function writeReinvite(
   event: EventDoc,
   id: string,
   existing: InvitationDoc,
+  oldJob: JobDoc | null,
   now: Date,
   recipient?: Pick<Recipient, "name" | "fields">,
-) {
+): { deltas: Partial<Counters>; cancelled: string | null } {
   const sendSeq = existing.sendSeq + 1;
   const { tokenHash } = issueInvitationToken(ctx.tokenSecret, id, sendSeq);
   const jobId = queueJobIdFor(id, sendSeq);
   const keepsAnswer = existing.status === "accepted" || existing.status === "declined";
+  const status = keepsAnswer ? existing.status : "queued";
   tx.update(invitationRef(id), {
-    status: keepsAnswer ? existing.status : "queued",
+    status,
     tokenHash,
     tokenVersion: sendSeq,
     sendSeq,
@@ -193,7 +199,10 @@ function writeReinvite(
       now,
     }),
   );
-  return reinviteDeltas(displayStatus(existing, now));
+  return {
+    deltas: counterDeltas(countable(existing), { status, deliveryState: "queued" }),
+    cancelled: cancelJobIfWaiting(tx, existing.jobId, oldJob, "Replaced by a newer link", now),
+  };
 }
 
 async function anyProviderEnabled(ctx: ServiceContext): Promise<boolean> {
@@ -295,7 +304,9 @@ async function inviteChunk(
   } catch (error) {
     if (!isAlreadyExists(error)) throw error;
   }
-  return ctx.db.transaction("invite.resolve", async (tx) => {
+  const cancelled: string[] = [];
+  const rows = await ctx.db.transaction("invite.resolve", async (tx) => {
+    cancelled.length = 0;
     const existing = await tx.getAll(ids.map(invitationRef));
     const current = await tx.get(eventRef(eventId));
     const reinvitable = existing.map((old) =>
@@ -306,10 +317,8 @@ async function inviteChunk(
     if (!current || current.lifecycle !== "active") {
       return chunk.map((r) => ({ row: r.row, email: r.email, outcome: "rejected" as const, reason: "The event is being deleted" }));
     }
-    const deltas: Record<string, number> = { invited: 0, pending: 0 };
-    const add = (d: Record<string, number>) => {
-      for (const [k, v] of Object.entries(d)) deltas[k] = (deltas[k] ?? 0) + v;
-    };
+    const deltas: Partial<Counters> = {};
+    const add = (d: Partial<Counters>) => addDeltas(deltas, d);
     const result = chunk.map((r, i): InviteRowOutcome => {
       const id = ids[i]!;
       const old = existing[i];
@@ -321,8 +330,9 @@ async function inviteChunk(
         return { row: r.row, email: r.email, outcome: "invited", invitationId: id };
       }
       if (reinvitable[i]) {
-        add(writeReinvite(ctx, tx, current, id, old, now, r));
-        cancelJobIfWaiting(tx, old.jobId, oldJobById.get(old.jobId) ?? null, now);
+        const written = writeReinvite(ctx, tx, current, id, old, oldJobById.get(old.jobId) ?? null, now, r);
+        add(written.deltas);
+        if (written.cancelled) cancelled.push(written.cancelled);
         return { row: r.row, email: r.email, outcome: "reinvited", invitationId: id };
       }
       return { row: r.row, email: r.email, outcome: "duplicate", reason: `Already invited (${old.status})` };
@@ -331,15 +341,21 @@ async function inviteChunk(
     if (Object.keys(update).length > 0) tx.update(eventRef(eventId), update);
     return result;
   });
+  await announceCancellations(ctx.db, ctx.clock, { jobIds: cancelled });
+  return rows;
 }
 
 /**
- * Cancels an older job if it has not been sent: a job already completed or failed keeps its state as history.
- * The caller read the job in the same transaction, so a drain finishing it meanwhile aborts and retries us.
+ * Cancels a job if it has not been sent (a job already completed or failed keeps its state as history) and
+ * returns its id for the drains' runtime listener. The caller read the job in the same transaction, so a
+ * drain recording it meanwhile makes us retry with the fresh state.
  */
-function cancelJobIfWaiting(tx: WriteSet, jobId: string, job: JobDoc | null, now: Date) {
-  if (!job || (job.state !== "pending" && job.state !== "retry")) return;
-  tx.update(jobRef(jobId), { state: "cancelled", waitingReason: "Replaced or revoked", updatedAt: now });
+export function cancelJobIfWaiting(tx: WriteSet, jobId: string, job: JobDoc | null, reason: string, now: Date): string | null {
+  if (!job || !isWaiting(job.state)) return null;
+  const change = jobTransition(jobId, job.state, "cancelled", { waitingReason: reason, updatedAt: now });
+  if (change instanceof InvalidJobTransitionError) throw change;
+  tx.update(jobRef(jobId), change);
+  return jobId;
 }
 
 export type BulkOutcome = { id: string; ok: boolean; message: string };
@@ -350,53 +366,50 @@ export type BulkOutcome = { id: string; ok: boolean; message: string };
  */
 export async function resendInvitations(ctx: ServiceContext, ids: string[]): Promise<BulkOutcome[]> {
   const results: BulkOutcome[] = [];
+  const cancelled: string[] = [];
   for (const id of ids) {
-    results.push(
-      await ctx.db.transaction("invite.resend", async (tx) => {
-        const inv = await tx.get(invitationRef(id));
-        if (!inv) return { id, ok: false, message: "Not found" };
-        const event = await tx.get(eventRef(inv.eventId));
-        if (!event || event.lifecycle !== "active") return { id, ok: false, message: "The event is being deleted" };
-        const oldJob = await tx.get(jobRef(inv.jobId));
-        const deltas = writeReinvite(ctx, tx, event, id, inv, ctx.clock.now());
-        cancelJobIfWaiting(tx, inv.jobId, oldJob, ctx.clock.now());
-        const update = counterUpdate(deltas);
-        if (Object.keys(update).length > 0) tx.update(eventRef(inv.eventId), update);
-        return { id, ok: true, message: "New link sent" };
-      }),
-    );
+    const outcome = await ctx.db.transaction("invite.resend", async (tx) => {
+      const inv = await tx.get(invitationRef(id));
+      if (!inv) return { result: { id, ok: false, message: "Not found" }, cancelled: null };
+      const event = await tx.get(eventRef(inv.eventId));
+      if (!event || event.lifecycle !== "active") return { result: { id, ok: false, message: "The event is being deleted" }, cancelled: null };
+      const oldJob = await tx.get(jobRef(inv.jobId));
+      const written = writeReinvite(ctx, tx, event, id, inv, oldJob, ctx.clock.now());
+      const update = counterUpdate(written.deltas);
+      if (Object.keys(update).length > 0) tx.update(eventRef(inv.eventId), update);
+      return { result: { id, ok: true, message: "New link sent" }, cancelled: written.cancelled };
+    });
+    results.push(outcome.result);
+    if (outcome.cancelled) cancelled.push(outcome.cancelled);
   }
+  await announceCancellations(ctx.db, ctx.clock, { jobIds: cancelled });
   return results;
 }
 
-/** Revoke: the link stops working at once and a waiting email is not sent. */
+/** Revoke: the link stops working at once, and no email of the invitation that has not left will. */
 export async function revokeInvitations(ctx: ServiceContext, ids: string[]): Promise<BulkOutcome[]> {
   const results: BulkOutcome[] = [];
-  const revoked: string[] = [];
+  const cancelled: string[] = [];
   for (const id of ids) {
-    results.push(
-      await ctx.db.transaction("invite.revoke", async (tx: TransactionScope) => {
-        const inv = await tx.get(invitationRef(id));
-        if (!inv) return { id, ok: false, message: "Not found" };
-        if (inv.status === "revoked") return { id, ok: true, message: "Already revoked" };
-        const oldJob = await tx.get(jobRef(inv.jobId));
-        const now = ctx.clock.now();
-        const shown = displayStatus(inv, now);
-        const deltas: Record<string, number> = { revoked: 1 };
-        if (PENDING_STATUSES.has(inv.status)) deltas.pending = -1;
-        if (inv.status === "accepted") deltas.accepted = -1;
-        if (inv.status === "declined") deltas.declined = -1;
-        if (shown === "failed" || shown === "bounced") deltas.failed = -1;
-        tx.update(invitationRef(id), { status: "revoked", updatedAt: now });
-        if (inv.status === "accepted") tx.delete(docRef(collections.participants, id));
-        cancelJobIfWaiting(tx, inv.jobId, oldJob, now);
-        tx.update(eventRef(inv.eventId), counterUpdate(deltas));
-        revoked.push(id);
-        return { id, ok: true, message: "Revoked" };
-      }),
-    );
+    const outcome = await ctx.db.transaction("invite.revoke", async (tx: TransactionScope) => {
+      const inv = await tx.get(invitationRef(id));
+      if (!inv) return { result: { id, ok: false, message: "Not found" }, cancelled: [] };
+      if (inv.status === "revoked") return { result: { id, ok: true, message: "Already revoked" }, cancelled: [] };
+      const [job, confirmation] = await tx.getAll([jobRef(inv.jobId), ...(inv.confirmationJobId ? [jobRef(inv.confirmationJobId)] : [])]);
+      const now = ctx.clock.now();
+      tx.update(invitationRef(id), { status: "revoked", confirmationJobId: null, updatedAt: now });
+      if (inv.status === "accepted") tx.delete(docRef(collections.participants, id));
+      const stopped = [
+        cancelJobIfWaiting(tx, inv.jobId, job ?? null, "The invitation was revoked", now),
+        inv.confirmationJobId ? cancelJobIfWaiting(tx, inv.confirmationJobId, confirmation ?? null, "The invitation was revoked", now) : null,
+      ].filter((j): j is string => j !== null);
+      tx.update(eventRef(inv.eventId), counterUpdate(counterDeltas(countable(inv), { status: "revoked", deliveryState: inv.delivery.state })));
+      return { result: { id, ok: true, message: "Revoked" }, cancelled: stopped };
+    });
+    results.push(outcome.result);
+    cancelled.push(...outcome.cancelled);
   }
-  if (revoked.length > 0) await announceCancellations(ctx.db, ctx.clock, { invitationIds: revoked });
+  await announceCancellations(ctx.db, ctx.clock, { jobIds: cancelled });
   return results;
 }
 

@@ -183,8 +183,8 @@ describe("provider service", () => {
     const health = initialHealth();
     await seedProvider(fs.db, "a-disabled", { priority: 1, health: { ...health, disabled: { reason: "auth", at: now }, consecutiveFailures: 3 } });
     await seedProvider(fs.db, "b-open", { priority: 2, health: { ...health, circuit: { ...health.circuit, state: "open", openUntil: until, trips: 1 } } });
-    await seedProvider(fs.db, "c-quota", { priority: 3, dailyQuota: 2, usage: { periodKey: quotaPeriodKey(now, "00:00", "UTC"), sent: 2 } });
-    await seedProvider(fs.db, "d-old-usage", { priority: 4, dailyQuota: 2, usage: { periodKey: "2020-01-01", sent: 2 } });
+    await seedProvider(fs.db, "c-quota", { priority: 3, dailyQuota: 2, usage: { periodKey: quotaPeriodKey(now, "00:00", "UTC"), sent: 2, grants: {} } });
+    await seedProvider(fs.db, "d-old-usage", { priority: 4, dailyQuota: 2, usage: { periodKey: "2020-01-01", sent: 2, grants: {} } });
     const views = await listProviderViews(fs.ctx);
     expect(views.map((v) => [v.id, v.health.status])).toEqual([
       ["a-disabled", "disabled"],

@@ -1,7 +1,7 @@
 import type { MeteredFirestore } from "@/lib/adapters/firestore/db";
 import { collections } from "@/lib/adapters/firestore/schemas";
 import type { Clock } from "@/lib/ports/clock";
-import { QUEUE_REGISTRY } from "./drain";
+import { readRegistry } from "./drain";
 
 export interface QueueHealth {
   waiting: number;
@@ -23,21 +23,19 @@ export async function readQueueHealth(db: MeteredFirestore, clock: Clock): Promi
     db.count("monitor.queue", collections.jobs, { where: [["state", "==", "pending"]] }),
     db.count("monitor.queue", collections.jobs, { where: [["state", "==", "retry"]] }),
     db.count("monitor.queue", collections.jobs, { where: [["state", "==", "failed"]] }),
-    db.get("monitor.queue", QUEUE_REGISTRY),
+    readRegistry(db, now),
     db.query("monitor.queue", collections.jobs, {
       where: [["state", "in", ["pending", "retry"]], ["dueAt", "<=", now]],
       orderBy: [["dueAt", "asc"]],
       limit: 1,
     }),
   ]);
-  const leases = Object.values(registry?.data.leases ?? {}).filter((l) => l.expiresAt > now);
-  const drains = Object.values(registry?.data.drains ?? {}).filter((seen) => now.getTime() - seen.getTime() < 90_000);
   return {
     waiting,
     retrying,
     failed,
-    inFlight: leases.reduce((sum, l) => sum + l.jobIds.length, 0),
-    liveDrains: drains.length,
+    inFlight: registry.inFlight,
+    liveDrains: registry.liveDrains,
     oldestDueAt: oldest[0]?.data.dueAt ?? null,
   };
 }

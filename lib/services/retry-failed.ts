@@ -1,47 +1,107 @@
 import { docRef } from "@/lib/adapters/firestore/collection";
-import { fieldOps } from "@/lib/adapters/firestore/db";
-import { collections, QUEUED_DELIVERY } from "@/lib/adapters/firestore/schemas";
+import { collections, QUEUED_DELIVERY, type EventDoc, type InvitationDoc, type JobDoc } from "@/lib/adapters/firestore/schemas";
+import { InvalidJobTransitionError, jobTransition } from "@/lib/domain/delivery/job";
+import { addDeltas, counterDeltas, type Counters } from "@/lib/domain/invitations/counters";
 import type { ServiceContext } from "./context";
+import { countable, counterUpdate } from "./invitations";
 
-/** Jobs re-queued per batch: each costs a job write and an invitation write, plus the counters. */
-const CHUNK = 200;
+/** Failed jobs looked at per transaction: each costs its job, invitation and event reads, then two writes. */
+const CHUNK = 100;
+
+export interface RetryFailedResult {
+  requeued: number;
+  /** Failed jobs left as they are: replaced by a resend, revoked, bounced, answer changed, or event deleted. */
+  skipped: number;
+}
+
+export type RetrySkipReason = "replaced" | "revoked" | "bounced" | "event_gone" | "answer_changed";
+
+/**
+ * Whether a failed job may be sent again. Only the email carrying an invitation's current link, for a live
+ * invitation of a live event, and never a bounce (the address refused it: sending again would only hurt the
+ * sender's reputation). A confirmation only while the answer it confirms still stands.
+ */
+export function retryVerdict(job: JobDoc, jobId: string, invitation: InvitationDoc | null, event: EventDoc | null): RetrySkipReason | null {
+  if (!event || event.lifecycle !== "active") return "event_gone";
+  if (!invitation) return "event_gone";
+  if (invitation.status === "revoked") return "revoked";
+  if (job.kind === "invitation") {
+    if (invitation.jobId !== jobId) return "replaced";
+    if (invitation.delivery.state === "bounced" || job.lastError?.errorClass === "permanent_recipient") return "bounced";
+    return null;
+  }
+  if (job.kind === "confirmation") return invitation.confirmationJobId === jobId && invitation.status === job.answer ? null : "answer_changed";
+  return null;
+}
 
 /**
  * Gives failed emails a fresh set of attempts, e.g. after an admin fixed a provider. The job keeps its id, so
- * the retried email carries the same link and idempotency key as before. Jobs of events being deleted stay
- * failed (the drain would cancel them anyway). Returns how many were re-queued.
+ * the retried email carries the same link and idempotency key as before; the invitation's delivery goes back to
+ * queued and the counters move with it, in the same transaction. Jobs that must not be sent again are counted
+ * as skipped and left failed.
  */
-export async function retryFailedJobs(ctx: ServiceContext, options: { eventId?: string; limit?: number } = {}): Promise<number> {
+export async function retryFailedJobs(ctx: ServiceContext, options: { eventId?: string; limit?: number } = {}): Promise<RetryFailedResult> {
   const limit = options.limit ?? 5_000;
-  let requeued = 0;
-  while (requeued < limit) {
+  const result: RetryFailedResult = { requeued: 0, skipped: 0 };
+  let after: string | undefined;
+  while (result.requeued + result.skipped < limit) {
     const where: [string, "==", unknown][] = [["state", "==", "failed"]];
     if (options.eventId) where.push(["eventId", "==", options.eventId]);
-    const failed = await ctx.db.query("queue.retryFailed", collections.jobs, { where, limit: Math.min(CHUNK, limit - requeued) });
-    if (failed.length === 0) break;
-    const now = ctx.clock.now();
-    const batch = ctx.db.batch("queue.retryFailed");
-    const perEvent = new Map<string, number>();
-    for (const { id, data } of failed) {
-      batch.update(docRef(collections.jobs, id), {
-        state: "retry",
-        attempts: 0,
-        deferrals: 0,
-        dueAt: now,
-        completedAt: null,
-        waitingReason: "Retried by an admin",
-        updatedAt: now,
+    const page = await ctx.db.queryIds("queue.retryFailed", collections.jobs, {
+      where,
+      orderBy: [["__name__", "asc"]],
+      startAfter: after ? [after] : undefined,
+      limit: Math.min(CHUNK, limit - result.requeued - result.skipped),
+    });
+    if (page.length === 0) break;
+    after = page[page.length - 1];
+    const chunk = await ctx.db.transaction("queue.retryFailed", async (tx) => {
+      const jobs = await tx.getAll(page.map((id) => docRef(collections.jobs, id)));
+      const invitationIds = [...new Set(jobs.flatMap((j) => (j ? [j.invitationId] : [])))];
+      const eventIds = [...new Set(jobs.flatMap((j) => (j ? [j.eventId] : [])))];
+      const [invitations, events] = await Promise.all([
+        tx.getAll(invitationIds.map((id) => docRef(collections.invitations, id))),
+        tx.getAll(eventIds.map((id) => docRef(collections.events, id))),
+      ]);
+      const invitationById = new Map(invitationIds.map((id, i) => [id, invitations[i] ?? null]));
+      const eventById = new Map(eventIds.map((id, i) => [id, events[i] ?? null]));
+      const now = ctx.clock.now();
+      const counters = new Map<string, Partial<Counters>>();
+      let requeued = 0;
+      let skipped = 0;
+      page.forEach((id, i) => {
+        const job = jobs[i];
+        if (!job || job.state !== "failed") return; // retried or deleted meanwhile: not ours to count
+        const invitation = invitationById.get(job.invitationId) ?? null;
+        if (retryVerdict(job, id, invitation, eventById.get(job.eventId) ?? null)) {
+          skipped++;
+          return;
+        }
+        const change = jobTransition(id, "failed", "retry", {
+          attempts: 0,
+          deferrals: 0,
+          dueAt: now,
+          completedAt: null,
+          waitingReason: "Retried by an admin",
+          updatedAt: now,
+        });
+        if (change instanceof InvalidJobTransitionError) throw change;
+        tx.update(docRef(collections.jobs, id), change);
+        if (job.kind === "invitation" && invitation) {
+          tx.update(docRef(collections.invitations, job.invitationId), { delivery: QUEUED_DELIVERY, updatedAt: now });
+          const deltas = counterDeltas(countable(invitation), { status: invitation.status, deliveryState: "queued" });
+          counters.set(job.eventId, addDeltas(counters.get(job.eventId) ?? {}, deltas));
+        }
+        requeued++;
       });
-      if (data.kind === "invitation") {
-        batch.update(docRef(collections.invitations, data.invitationId), { delivery: QUEUED_DELIVERY, updatedAt: now });
-        perEvent.set(data.eventId, (perEvent.get(data.eventId) ?? 0) + 1);
+      for (const [eventId, deltas] of counters) {
+        const update = counterUpdate(deltas);
+        if (Object.keys(update).length > 0) tx.update(docRef(collections.events, eventId), update);
       }
-    }
-    for (const [eventId, n] of perEvent) {
-      batch.update(docRef(collections.events, eventId), { "counters.failed": fieldOps.increment(-n) });
-    }
-    await batch.commit();
-    requeued += failed.length;
+      return { requeued, skipped };
+    });
+    result.requeued += chunk.requeued;
+    result.skipped += chunk.skipped;
   }
-  return requeued;
+  return result;
 }

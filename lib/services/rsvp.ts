@@ -2,12 +2,14 @@ import { docRef } from "@/lib/adapters/firestore/collection";
 import { fieldOps } from "@/lib/adapters/firestore/db";
 import { collections, type EventDoc, type InvitationDoc } from "@/lib/adapters/firestore/schemas";
 import { buildInvitationIcs } from "@/lib/domain/invitations/ics";
-import { queueJobIdFor } from "@/lib/domain/invitations/identity";
+import { isWaiting } from "@/lib/domain/delivery/job";
+import { confirmationsWithinDay, planConfirmation } from "@/lib/domain/invitations/confirmation";
 import { decideRsvp, isLinkLive, type RsvpAnswer, type RsvpOutcome } from "@/lib/domain/invitations/status";
 import { lookupHashForToken, tokenHashesEqual } from "@/lib/domain/invitations/token";
 import type { Result, ServiceContext } from "./context";
 import { eventRef } from "./events";
-import { invitationRef, jobRef, newJob } from "./invitations";
+import { cancelJobIfWaiting, invitationRef, jobRef, newJob } from "./invitations";
+import { announceCancellations } from "./settings";
 import { KeyedLock } from "./keyed-lock";
 
 export interface InvitationView {
@@ -95,9 +97,10 @@ const perEvent = new KeyedLock();
 export type AnswerResult = Result<{ outcome: RsvpOutcome }, InvitationProblem>;
 
 /**
- * POST of the invitation page. One transaction reads the invitation and its event, lets the domain decide, and
- * writes exactly what it decided: invitation status, participant, counters and (on acceptance) a high-priority
- * confirmation email job. Idempotent and safe under concurrency: the participant's id is the invitation's, the
+ * POST of the invitation page. One transaction reads the invitation, its event and its pending confirmation,
+ * lets the domain decide, and writes exactly what it decided: invitation status, participant, counters, and
+ * the confirmation email that follows the new answer (replacing one that has not left yet). Idempotent and
+ * safe under concurrency: the participant's id is the invitation's, the confirmation's id is the answer's, the
  * capacity check reads the counter inside the transaction, and answers for one event are serialised in this
  * process so concurrent guests queue up instead of fighting over the event document.
  */
@@ -111,12 +114,17 @@ export async function answerInvitation(ctx: ServiceContext, token: string, answe
     const event = await ctx.db.get("rsvp.event", eventRef(found.data.eventId));
     return goneReason(found.data, event?.data ?? null, ctx.clock.now()) ?? { ok: true, outcome: answer === "accept" ? "already_accepted" : "already_declined" };
   }
-  return perEvent.run(found.data.eventId, () =>
+  let replaced: string | null = null;
+  const result = await perEvent.run(found.data.eventId, () =>
     ctx.db.transaction("rsvp.answer", async (tx): Promise<AnswerResult> => {
+      replaced = null;
       const invitation = await tx.get(invitationRef(id));
       // The link may have been rotated since the lookup: only the current token answers.
       if (!invitation || !tokenHashesEqual(invitation.tokenHash, found.hash)) return NOT_FOUND;
-      const event = await tx.get(eventRef(invitation.eventId));
+      const [event, previous] = await Promise.all([
+        tx.get(eventRef(invitation.eventId)),
+        invitation.confirmationJobId ? tx.get(jobRef(invitation.confirmationJobId)) : Promise.resolve(null),
+      ]);
       const now = ctx.clock.now();
       const decision = decideRsvp({
         invitation,
@@ -137,7 +145,25 @@ export async function answerInvitation(ctx: ServiceContext, token: string, answe
       }
       if (!("status" in decision)) return { ok: true, outcome: decision.outcome };
 
-      tx.update(invitationRef(id), { status: decision.status, answeredAt: now, updatedAt: now });
+      const answerSeq = invitation.answerSeq + 1;
+      const confirmation = planConfirmation({
+        invitationId: id,
+        answerSeq,
+        answer: decision.status,
+        declineNotice: event!.declineNotice,
+        previous: invitation.confirmationJobId ? { jobId: invitation.confirmationJobId, waiting: previous !== null && isWaiting(previous.state) } : null,
+        confirmationsSent: invitation.confirmationsSent,
+        now,
+      });
+      tx.update(invitationRef(id), {
+        status: decision.status,
+        answeredAt: now,
+        answerSeq,
+        confirmationJobId: confirmation.queue?.jobId ?? null,
+        // Only the last day's confirmations matter to the daily limit; older ones are dropped here.
+        confirmationsSent: confirmationsWithinDay(invitation.confirmationsSent, now),
+        updatedAt: now,
+      });
       const participant = docRef(collections.participants, id);
       if (decision.participant === "create") {
         tx.set(participant, { eventId: invitation.eventId, invitationId: id, email: invitation.email, name: invitation.name, acceptedAt: now });
@@ -149,22 +175,30 @@ export async function answerInvitation(ctx: ServiceContext, token: string, answe
         if (delta !== 0) counters[`counters.${key}`] = fieldOps.increment(delta);
       }
       tx.update(eventRef(invitation.eventId), counters);
-      if (decision.status === "accepted") {
+      if (confirmation.cancelJobId) {
+        replaced = cancelJobIfWaiting(tx, confirmation.cancelJobId, previous, "The guest changed their answer", now);
+      }
+      if (confirmation.queue) {
         tx.create(
-          jobRef(`${queueJobIdFor(id, invitation.sendSeq)}-c${now.getTime()}`),
+          jobRef(confirmation.queue.jobId),
           newJob({
             kind: "confirmation",
             eventId: invitation.eventId,
             invitationId: id,
             to: { email: invitation.email, name: invitation.name },
             tokenVersion: invitation.tokenVersion,
+            answer: confirmation.queue.answer,
             now,
+            dueAt: confirmation.queue.dueAt,
           }),
         );
       }
       return { ok: true, outcome: decision.outcome };
     }),
   );
+  // The drain reads the invitation before sending a confirmation, so this only spares it that read.
+  if (replaced) await announceCancellations(ctx.db, ctx.clock, { jobIds: [replaced] }).catch(() => undefined);
+  return result;
 }
 
 /** The .ics for an accepted invitation: UID stable per invitation, SEQUENCE from the event's edit count. */

@@ -27,24 +27,26 @@ export async function setSimulation(db: MeteredFirestore, clock: Clock, simulati
 }
 
 /**
- * Records that in-flight emails for these events or invitations must not go out. Drains listen to this one
- * document, so the check before each send costs no read. Old entries are dropped in the same write.
+ * Records that in-flight emails for these events, or these queue jobs, must not go out. Drains listen to this
+ * one document, so the check before each send costs no read. Jobs, not invitations: a newer job of the same
+ * invitation (a re-invite after a revoke) must still go. Old entries are dropped in the same write.
  */
 export async function announceCancellations(
   db: MeteredFirestore,
   clock: Clock,
-  target: { eventIds?: string[]; invitationIds?: string[] },
+  target: { eventIds?: string[]; jobIds?: string[] },
 ): Promise<void> {
+  if ((target.eventIds?.length ?? 0) + (target.jobIds?.length ?? 0) === 0) return;
   const now = clock.now();
   await db.transaction("settings.cancel", async (tx) => {
     const current = (await tx.get(RUNTIME_SETTINGS)) ?? runtimeSettingsSchema.parse({});
     const keep = (entries: Record<string, Date>) =>
       Object.fromEntries(Object.entries(entries).filter(([, at]) => now.getTime() - at.getTime() < CANCELLATION_MEMORY_MS));
     const events = keep(current.cancelledEvents);
-    const invitations = keep(current.cancelledInvitations);
+    const jobs = keep(current.cancelledJobs);
     for (const id of target.eventIds ?? []) events[id] = now;
-    for (const id of target.invitationIds ?? []) invitations[id] = now;
+    for (const id of target.jobIds ?? []) jobs[id] = now;
     // A full set (not a merge) so pruned entries really leave the maps.
-    tx.set(RUNTIME_SETTINGS, { ...current, cancelledEvents: events, cancelledInvitations: invitations, updatedAt: now });
+    tx.set(RUNTIME_SETTINGS, { ...current, cancelledEvents: events, cancelledJobs: jobs, updatedAt: now });
   });
 }

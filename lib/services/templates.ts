@@ -12,9 +12,11 @@ export const templateRef = (id: string) => docRef(collections.templates, id);
 
 /** The template every acceptance confirmation is rendered with. */
 export const CONFIRMATION_TEMPLATE_ID = "acceptance";
+/** The template of the optional "sorry you can't make it" email. */
+export const DECLINE_NOTICE_TEMPLATE_ID = "decline";
 
 /**
- * Creates the starter templates that are missing (invitation, reminder, acceptance confirmation). create()
+ * Creates the starter templates that are missing (invitation, reminder, acceptance confirmation, decline notice). create()
  * never overwrites an admin's edits; reads are one per starter, once per call.
  */
 export async function ensureStarterTemplates(ctx: Pick<ServiceContext, "db" | "clock">): Promise<void> {

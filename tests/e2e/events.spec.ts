@@ -181,6 +181,7 @@ test("an organiser creates an event, invites from a CSV, sees counters move live
         attempt: 1,
         idempotencyKey: `${carolId}-1`,
         resumed: false,
+        superseded: false,
       },
     ],
     invitationIds: [carolId],

@@ -68,6 +68,7 @@ export function eventInput(overrides: Partial<EventInput> = {}): EventInput {
     rsvpDeadline: undefined,
     linkLifetimeDays: 7,
     templateId: "invitation",
+    declineNotice: false,
     ...overrides,
   };
 }

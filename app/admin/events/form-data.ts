@@ -33,6 +33,7 @@ export function emptyEventForm(templates: TemplateOption[]): EventFormState {
     rsvpDeadline: "",
     linkLifetimeDays: String(EVENT_LIMITS.linkLifetimeDaysDefault),
     templateId: templates.find((t) => t.id === "invitation")?.id ?? templates[0]?.id ?? "",
+    declineNotice: "",
   };
 }
 
@@ -50,5 +51,6 @@ export function eventToForm(e: EventData): EventFormState {
     rsvpDeadline: e.rsvpDeadline ? local(e.rsvpDeadline) : "",
     linkLifetimeDays: String(e.linkLifetimeDays),
     templateId: e.templateId,
+    declineNotice: e.declineNotice ? "on" : "",
   };
 }

@@ -4,7 +4,7 @@ import { serviceContext } from "@/lib/server/services";
 import { requireAdminPage } from "@/lib/server/session";
 import { listTemplates } from "@/lib/services/templates";
 
-const KIND_LABELS = { invitation: "Invitation", reminder: "Reminder", acceptance: "Acceptance confirmation" } as const;
+const KIND_LABELS = { invitation: "Invitation", reminder: "Reminder", acceptance: "Acceptance confirmation", decline: "Decline notice" } as const;
 
 export default async function TemplatesPage() {
   await requireAdminPage();
@@ -14,7 +14,7 @@ export default async function TemplatesPage() {
       <h1 id="section-title">Templates</h1>
       <p className="muted" style={{ margin: 0 }}>
         The emails Herald sends. Each event picks an invitation template; acceptance confirmations always use the
-        “Acceptance confirmation” template.
+        “Acceptance confirmation” template, and events that turn the notice on send declines the “Decline notice”.
       </p>
       <ul className={styles.list}>
         {templates.map((t) => (

@@ -30,6 +30,7 @@ export const burnShardSchema = z.object({
 });
 export type BurnShardDoc = z.infer<typeof burnShardSchema>;
 
+/** What each counter counts, and how every write keeps it exact, is lib/domain/invitations/counters.ts. */
 export const eventCountersSchema = z.object({
   invited: z.number().default(0),
   pending: z.number().default(0),
@@ -40,15 +41,7 @@ export const eventCountersSchema = z.object({
   revoked: z.number().default(0),
 });
 export type EventCounters = z.infer<typeof eventCountersSchema>;
-export const ZERO_COUNTERS: EventCounters = {
-  invited: 0,
-  pending: 0,
-  delivered: 0,
-  accepted: 0,
-  declined: 0,
-  failed: 0,
-  revoked: 0,
-};
+export { ZERO_COUNTERS } from "@/lib/domain/invitations/counters";
 
 export const personSchema = z.object({ name: z.string(), email: z.string() });
 
@@ -64,6 +57,8 @@ export const eventDocSchema = z.object({
   rsvpDeadline: z.date().nullable().default(null),
   linkLifetimeDays: z.number().int().positive(),
   templateId: z.string(),
+  /** Send a "sorry you can't make it" email when a guest declines (off: a decline sends nothing). */
+  declineNotice: z.boolean().default(false),
   host: personSchema,
   lifecycle: z.enum(["active", "deleting"]),
   /** Bumped on every edit: calendar clients replace an entry only when SEQUENCE grows. */
@@ -106,6 +101,12 @@ export const invitationDocSchema = z.object({
    */
   delivery: deliverySchema,
   answeredAt: z.date().nullable().default(null),
+  /** Bumped on every change of answer; a confirmation job confirms one answerSeq. */
+  answerSeq: z.number().int().nonnegative().default(0),
+  /** The confirmation job of the answer that stands, while it may still be sent; null when there is none. */
+  confirmationJobId: z.string().nullable().default(null),
+  /** When confirmations were sent (the last day's worth): the per-guest daily limit counts these. */
+  confirmationsSent: z.array(z.date()).default([]),
   createdAt: z.date(),
   updatedAt: z.date(),
 });
@@ -135,6 +136,8 @@ export const jobDocSchema = z.object({
   /** The guest's template variables (CSV columns), copied here so sending needs no invitation read. */
   fields: z.record(z.string(), z.string()).default({}),
   tokenVersion: z.number().int().nonnegative(),
+  /** Confirmations: the answer this email confirms; it is sent only while that answer stands. */
+  answer: z.enum(["accepted", "declined"]).nullable().default(null),
   /** For test sends: which provider to use; otherwise the engine picks. */
   providerId: z.string().nullable().default(null),
   attempts: z.number().int().nonnegative(),
@@ -157,14 +160,23 @@ export type JobDoc = z.infer<typeof jobDocSchema>;
 
 export const leaseSchema = z.object({
   owner: z.string(),
+  claimedAt: z.date(),
   expiresAt: z.date(),
-  jobIds: z.array(z.string()),
+  /**
+   * Job id → the job's version when it was claimed. A job whose version is unchanged when the lease has
+   * expired was never recorded by its drain, so the next drain resumes it; any write since means it was.
+   */
+  jobs: z.record(z.string(), z.string()),
+  /** Per priority rank, the last job this claim took: later claims start after it instead of re-reading. */
+  cursor: z.record(z.string(), z.object({ dueAt: z.date(), id: z.string() })).default({}),
 });
+export type StoredLease = z.infer<typeof leaseSchema>;
 
 /**
- * The queue's claim registry: which jobs are in flight, under which drain's lease. Claiming writes this one
- * document per chunk instead of one lease write per job, which is what keeps delivery at about two writes per
- * email. Only drains write it, a few times a second at most.
+ * One shard of the queue's claim registry (queue/registry-<n>): which jobs are in flight, under which drain's
+ * lease. Claiming writes one shard per chunk instead of one lease write per job, which keeps delivery at about
+ * two writes per email; spreading claims over a few shards keeps each document well under Firestore's
+ * sustained one write per second.
  */
 export const queueRegistrySchema = z.object({
   leases: z.record(z.string(), leaseSchema).default({}),
@@ -188,6 +200,11 @@ export const auditEntrySchema = z.object({
   /** The key the provider saw; the same across a crash and its re-send. */
   idempotencyKey: z.string(),
   resumed: z.boolean().default(false),
+  /**
+   * The job changed while this attempt was under way (cancelled, replaced, deleted), so the attempt is kept
+   * here as history but not recorded on the job, the invitation or the counters.
+   */
+  superseded: z.boolean().default(false),
 });
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
 
@@ -224,13 +241,21 @@ export const providerDocSchema = z.object({
   /** Password or API key, AES-256-GCM encrypted with HERALD_CREDENTIALS_KEY. */
   secret: encryptedSchema.nullable(),
   health: providerHealthSchema,
-  usage: z.object({ periodKey: z.string(), sent: z.number() }).nullable().default(null),
+  usage: z
+    .object({
+      periodKey: z.string(),
+      sent: z.number(),
+      /** Quota units reserved by running drains, so drains running at once never spend the same units. */
+      grants: z.record(z.string(), z.object({ units: z.number().int().nonnegative(), expiresAt: z.date() })).default({}),
+    })
+    .nullable()
+    .default(null),
   createdAt: z.date(),
   updatedAt: z.date(),
 });
 export type ProviderDoc = z.infer<typeof providerDocSchema>;
 
-export const TEMPLATE_KINDS = ["invitation", "reminder", "acceptance"] as const;
+export const TEMPLATE_KINDS = ["invitation", "reminder", "acceptance", "decline"] as const;
 export const templateDocSchema = z.object({
   name: z.string(),
   kind: z.enum(TEMPLATE_KINDS),
@@ -248,12 +273,13 @@ export const runtimeSettingsSchema = z.object({
   haltedBy: z.string().nullable().default(null),
   simulation: z.boolean().default(false),
   /**
-   * Events being deleted and invitations revoked recently, by id with the time. A drain holding a claimed job
-   * checks these (through its listener on this document) right before sending, so a deletion stops even an
-   * email already in flight. Entries older than a lease are pruned.
+   * Events being deleted, and queue jobs cancelled (revoked or replaced links), recently, by id with the time.
+   * A drain holding a claimed job checks these (through its listener on this document) right before sending,
+   * so a cancellation stops even an email already claimed. Scoped to job ids, so a cancellation never stops a
+   * newer job of the same invitation. Entries older than any lease are pruned.
    */
   cancelledEvents: z.record(z.string(), z.date()).default({}),
-  cancelledInvitations: z.record(z.string(), z.date()).default({}),
+  cancelledJobs: z.record(z.string(), z.date()).default({}),
   updatedAt: z.date().optional(),
 });
 export type RuntimeSettings = z.infer<typeof runtimeSettingsSchema>;

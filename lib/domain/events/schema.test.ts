@@ -36,7 +36,13 @@ describe("eventInputSchema", () => {
       rsvpDeadline: undefined,
       linkLifetimeDays: 7,
       templateId: "default",
+      declineNotice: false,
     });
+  });
+
+  it("reads the decline-notice checkbox as a checked box submits it", () => {
+    expect(eventInputSchema.parse({ ...valid, declineNotice: "on" }).declineNotice).toBe(true);
+    expect(eventInputSchema.parse({ ...valid, declineNotice: "" }).declineNotice).toBe(false);
   });
 
   it("uses summer time for a summer event in the same zone", () => {

@@ -118,6 +118,8 @@ const eventFields = z.object({
       .default(EVENT_LIMITS.linkLifetimeDaysDefault),
   ),
   templateId: z.string({ error: "Choose an email template" }).trim().min(1, "Choose an email template"),
+  // A checkbox: "on" when ticked, absent or empty when not.
+  declineNotice: z.preprocess((v) => v === true || v === "on" || v === "true", z.boolean()).default(false),
 });
 
 const TIME_FIELDS = new Set<PropertyKey>(["startsAt", "endsAt", "timezone", "rsvpDeadline"]);
@@ -173,6 +175,7 @@ export const eventInputSchema = eventFormSchema.transform((v) => {
     rsvpDeadline: v.rsvpDeadline === undefined ? undefined : zonedLocalToInstant(v.rsvpDeadline, timezone),
     linkLifetimeDays: v.linkLifetimeDays,
     templateId: v.templateId,
+    declineNotice: v.declineNotice,
   };
 });
 

@@ -7,7 +7,7 @@ import type { EmailTemplate } from "./render";
  * plain-text part written for people rather than derived.
  */
 export interface StarterTemplate extends EmailTemplate {
-  id: "invitation" | "reminder" | "acceptance";
+  id: "invitation" | "reminder" | "acceptance" | "decline";
   name: string;
   description: string;
   text: string;
@@ -182,4 +182,29 @@ ${TEXT_FOOTER}
 `,
 };
 
-export const STARTER_TEMPLATES: readonly StarterTemplate[] = [invitationStarter, reminderStarter, acceptanceStarter];
+export const declineStarter: StarterTemplate = {
+  id: "decline",
+  name: "Decline notice",
+  description: "Sent when a guest declines, only for events whose organiser turned the notice on.",
+  subject: "Sorry you can't make it to {{event.title}}",
+  html: layout(
+    "{{host.name}} has your answer for {{event.title}}.",
+    `<h1 style="margin:0 0 16px;font-size:24px;line-height:1.3;color:${INK};">Sorry you can't make it</h1>
+<p style="margin:0 0 16px;">Hello {{invitee.name}},</p>
+<p style="margin:0 0 16px;">Thank you for letting {{host.name}} know that you cannot come to <strong>{{event.title}}</strong>:</p>
+${EVENT_DETAILS}
+<p style="margin:0 0 16px;">If your plans change, you can still <a href="{{links.accept}}" style="color:${BRAND};">accept</a> on <a href="{{links.invitation}}" style="color:${BRAND};">your invitation page</a>.</p>`,
+  ),
+  text: `Hello {{invitee.name}},
+
+Thank you for letting {{host.name}} know that you cannot come to {{event.title}}:
+
+${TEXT_DETAILS}
+
+If your plans change, you can still accept on your invitation page: {{links.invitation}}
+
+${TEXT_FOOTER}
+`,
+};
+
+export const STARTER_TEMPLATES: readonly StarterTemplate[] = [invitationStarter, reminderStarter, acceptanceStarter, declineStarter];

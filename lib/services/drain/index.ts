@@ -1,0 +1,371 @@
+import { randomBytes } from "node:crypto";
+import { docRef } from "@/lib/adapters/firestore/collection";
+import { collections, runtimeSettingsSchema, type EventDoc, type RuntimeSettings, type TemplateDoc } from "@/lib/adapters/firestore/schemas";
+import { decideAfterAttempt, DEFAULT_BACKOFF, InvalidJobTransitionError, WAITING_JOB_STATES } from "@/lib/domain/delivery/job";
+import { sendFitsLease } from "@/lib/domain/delivery/lease";
+import { planOutcome, type ClaimedJobFacts, type Resolution } from "@/lib/domain/delivery/outcome";
+import { RUNTIME_SETTINGS } from "../settings";
+import { OutcomeWriter } from "./outcomes";
+import { ProviderPool } from "./providers";
+import { Registry, type Chunk, type Lease } from "./registry";
+import { sendOne, templateIdFor, type SendContext } from "./send";
+import type { ClaimedJob, DrainOptions, DrainPorts, DrainSummary } from "./types";
+
+export type { ClaimedJob, DrainOptions, DrainPorts, DrainSummary } from "./types";
+export { readRegistry } from "./registry";
+
+/**
+ * The queue drain: the scheduled Cloud Function, the local worker and the tests all run this.
+ *
+ *  1. safety first: nothing due costs one read; then the runtime settings (halt, simulation, cancellations)
+ *     arrive through a listener, so each later check costs no read;
+ *  2. claim: a transaction on the queue registry's shards records a lease (owner, expiry, job versions); jobs
+ *     of a dead drain's expired lease are taken over a bounded number at a time. The next chunk is claimed
+ *     while this one sends, so the queue never waits on a claim;
+ *  3. send each job through the best-ranked usable provider (send.ts), with "may this email be sent now?"
+ *     asked right before the send; a send starts only if it can finish and be recorded within its lease;
+ *  4. record outcomes (outcomes.ts) in conditional batches at least every couple of seconds, then release
+ *     each lease once all its jobs are recorded.
+ * Provider health and spent quota are written back periodically and at the end (providers.ts).
+ */
+
+const DEFAULTS = {
+  claimSize: 100,
+  leaseMs: 120_000,
+  concurrency: 32,
+  outcomeBatch: 240,
+  flushEveryMs: 1_500,
+  writeAllowanceMs: 5_000,
+  takeoverGraceMs: 5_000,
+  rateLimitWaitMs: 2_000,
+  persistEveryMs: 15_000,
+};
+
+export function newDrainId(): string {
+  return `drain-${randomBytes(6).toString("hex")}`;
+}
+
+class Semaphore {
+  private waiting: (() => void)[] = [];
+  constructor(private available: number) {}
+  async acquire() {
+    if (this.available > 0) {
+      this.available--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+  release() {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.available++;
+  }
+}
+
+/**
+ * One lease's bookkeeping: it is released once every job in it has its outcome in Firestore or was left
+ * unsent, and renewed (once at a time) when a send would otherwise outlast it.
+ */
+class LeaseTracker {
+  private outstanding: number;
+  private renewing: Promise<boolean> | null = null;
+  released: Promise<void> | null = null;
+
+  constructor(
+    private readonly lease: Lease,
+    private readonly registry: Registry,
+    private readonly recordMarginMs: number,
+    private readonly now: () => Date,
+    private readonly log: (message: string, fields?: Record<string, unknown>) => void,
+  ) {
+    this.outstanding = lease.jobIds.length;
+  }
+
+  settle(): void {
+    this.outstanding--;
+    if (this.outstanding === 0 && !this.released) {
+      this.released = this.registry.release(this.lease).catch((error: Error) =>
+        // An unreleased lease only delays its unsent jobs until it expires; it must not fail the run.
+        this.log("could not release a lease", { error: error.message }),
+      );
+    }
+  }
+
+  async covers(sendMs: number): Promise<boolean> {
+    if (sendFitsLease(this.now(), this.lease.expiresAt, sendMs, this.recordMarginMs)) return true;
+    this.renewing ??= this.registry.renew(this.lease).finally(() => {
+      this.renewing = null;
+    });
+    return (await this.renewing) && sendFitsLease(this.now(), this.lease.expiresAt, sendMs, this.recordMarginMs);
+  }
+}
+
+function facts(claimed: ClaimedJob): ClaimedJobFacts {
+  const { job } = claimed;
+  return {
+    id: claimed.id,
+    kind: job.kind,
+    eventId: job.eventId,
+    invitationId: job.invitationId,
+    attempts: job.attempts,
+    deferrals: job.deferrals,
+    lastError: job.lastError,
+    resumed: claimed.resumed,
+  };
+}
+
+export async function drainQueue(ports: DrainPorts, options: DrainOptions): Promise<DrainSummary> {
+  const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof DEFAULTS & DrainOptions;
+  const backoff = o.backoff ?? DEFAULT_BACKOFF;
+  const started = ports.clock.now().getTime();
+  const now = () => ports.clock.now();
+  const sleep = ports.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const log = ports.log ?? (() => undefined);
+  const summary: DrainSummary = {
+    drainId: o.drainId,
+    stoppedBecause: "idle",
+    claimed: 0,
+    sent: 0,
+    simulated: 0,
+    retried: 0,
+    failed: 0,
+    bounced: 0,
+    cancelled: 0,
+    superseded: 0,
+    released: 0,
+    recovered: 0,
+    waitingUntil: null,
+    durationMs: 0,
+  };
+
+  // Most runs find nothing to do: one read answers that, before the listener and the provider list cost more.
+  const due = await ports.db.queryIds("drain.peek", collections.jobs, {
+    where: [
+      ["state", "in", [...WAITING_JOB_STATES]],
+      ["dueAt", "<=", now()],
+    ],
+    limit: 1,
+  });
+  if (due.length === 0) {
+    summary.durationMs = now().getTime() - started;
+    return summary;
+  }
+
+  let settings: RuntimeSettings = runtimeSettingsSchema.parse({});
+  let settingsReady!: () => void;
+  const firstSettings = new Promise<void>((r) => (settingsReady = r));
+  const unsubscribe = ports.db.watch(
+    "drain.settings",
+    RUNTIME_SETTINGS,
+    (data) => {
+      settings = data ?? runtimeSettingsSchema.parse({});
+      settingsReady();
+    },
+    (error) => {
+      log("runtime settings listener failed; halting this drain to be safe", { error: error.message });
+      settings = { ...settings, halted: true };
+      settingsReady();
+    },
+  );
+
+  let providers: ProviderPool | null = null;
+  try {
+    await firstSettings;
+    if (settings.halted) {
+      summary.stoppedBecause = "halted";
+      return summary;
+    }
+    providers = await ProviderPool.load(ports, o.drainId, o.rateLimitWaitMs);
+    if (!providers.anyEnabled() && !settings.simulation) {
+      summary.stoppedBecause = "no_provider";
+      return summary;
+    }
+    await drainChunks(ports, o, { providers, summary, settings: () => settings, backoff, now, sleep, log });
+  } finally {
+    unsubscribe();
+    if (providers) {
+      await providers.persist(now(), true).catch((error: Error) => log("could not persist provider health", { error: error.message }));
+      await providers.close();
+    }
+    summary.durationMs = now().getTime() - started;
+  }
+  return summary;
+}
+
+async function drainChunks(
+  ports: DrainPorts,
+  o: typeof DEFAULTS & DrainOptions,
+  run: {
+    providers: ProviderPool;
+    summary: DrainSummary;
+    settings: () => RuntimeSettings;
+    backoff: typeof DEFAULT_BACKOFF;
+    now: () => Date;
+    sleep: (ms: number) => Promise<void>;
+    log: (message: string, fields?: Record<string, unknown>) => void;
+  },
+) {
+  const { providers, summary, settings, now, log } = run;
+  const deadline = now().getTime() + o.budgetMs;
+  // Sends already claimed may run a little past the budget, never long enough to meet the function's timeout.
+  const lastStart = deadline + Math.min(o.leaseMs, o.budgetMs) / 2;
+  const registry = new Registry(ports, o.drainId, { claimSize: o.claimSize, leaseMs: o.leaseMs, takeoverGraceMs: o.takeoverGraceMs });
+  const writer = new OutcomeWriter(ports.db, o.drainId, summary, { batchMax: o.outcomeBatch, flushEveryMs: o.flushEveryMs }, log, run.sleep);
+  const events = new Map<string, EventDoc | null>();
+  const templates = new Map<string, TemplateDoc | null>();
+  const slots = new Semaphore(o.concurrency);
+  const running = new Set<Promise<void>>();
+  const trackers: LeaseTracker[] = [];
+  let share = 1;
+  let persisting: Promise<void> | null = null;
+  const persistTimer = setInterval(() => {
+    persisting ??= providers
+      .persist(now(), false)
+      .catch((error: Error) => log("could not persist provider health", { error: error.message }))
+      .finally(() => (persisting = null));
+  }, o.persistEveryMs);
+
+  const claim = () =>
+    registry.claim().catch((error: Error) => {
+      log("could not claim jobs; ending this run", { error: error.message });
+      return null;
+    });
+
+  const runOne = async (claimed: ClaimedJob, tracker: LeaseTracker, ctx: SendContext) => {
+    let resolution: Resolution;
+    let at: Date;
+    try {
+      const step = await sendOne(ctx, claimed);
+      if (step.kind === "released") {
+        summary.released++;
+        tracker.settle();
+        return;
+      }
+      ({ resolution, at } = step);
+    } catch (error) {
+      // A bug or an unexpected failure in one job must not lose the others' outcomes or the lease.
+      log("a queue job failed unexpectedly", { jobId: claimed.id, error: (error as Error).message });
+      at = now();
+      const result = { ok: false as const, errorClass: "transient" as const, message: "Internal error while sending", latencyMs: 0 };
+      const decision = decideAfterAttempt({ outcome: result, attemptsSpent: claimed.job.attempts, deferrals: claimed.job.deferrals, policy: run.backoff, now: at, random: ports.random });
+      resolution =
+        decision.kind === "retry"
+          ? { kind: "retry", decision, providerId: null, result }
+          : { kind: "failed", bounce: false, providerId: null, errorClass: "internal", message: result.message, latencyMs: null, attempted: true };
+    }
+    const plan = planOutcome(facts(claimed), resolution, at);
+    if (plan instanceof InvalidJobTransitionError) {
+      log("refused an illegal job transition", { jobId: claimed.id, error: plan.message });
+      tracker.settle();
+      return;
+    }
+    writer.add({ claimed, plan, settled: () => tracker.settle() });
+  };
+
+  let next: Promise<Chunk | null> | null = claim();
+  try {
+    for (;;) {
+      if (settings().halted) {
+        summary.stoppedBecause = "halted";
+        break;
+      }
+      if (now().getTime() >= deadline) {
+        summary.stoppedBecause = "budget";
+        break;
+      }
+      const ranking = providers.rank(now());
+      if (ranking.usable.length === 0 && !settings().simulation) {
+        // Every provider is exhausted, broken or disabled: jobs wait for the earliest comeback instead of
+        // burning through their attempts.
+        summary.stoppedBecause = "providers_unavailable";
+        summary.waitingUntil = ranking.nextUsableAt?.toISOString() ?? null;
+        break;
+      }
+      const chunk: Chunk | null = await next;
+      next = null;
+      if (!chunk) break;
+      summary.recovered += chunk.recovered;
+      if (!chunk.lease || chunk.jobs.length === 0) break;
+      summary.claimed += chunk.jobs.length;
+      share = 1 / Math.max(1, chunk.liveDrains);
+      next = claim();
+
+      await loadEvents(ports, chunk.jobs, events);
+      await loadTemplates(ports, chunk.jobs, events, templates);
+      const tracker = new LeaseTracker(chunk.lease, registry, o.flushEveryMs + o.writeAllowanceMs, now, log);
+      trackers.push(tracker);
+      const ctx: SendContext = {
+        ports,
+        providers,
+        events,
+        templates,
+        runtime: settings,
+        share: () => share,
+        backoff: run.backoff,
+        rateLimitWaitMs: o.rateLimitWaitMs,
+        sleep: run.sleep,
+        leaseCovers: (ms) => tracker.covers(ms),
+      };
+      for (const claimed of chunk.jobs) {
+        await slots.acquire();
+        if (settings().halted || now().getTime() >= lastStart) {
+          // Not started: stays queued, and the lease's release frees it for the next claim.
+          slots.release();
+          summary.released++;
+          tracker.settle();
+          continue;
+        }
+        const task: Promise<void> = runOne(claimed, tracker, ctx).finally(() => {
+          slots.release();
+          running.delete(task);
+        });
+        running.add(task);
+      }
+    }
+  } finally {
+    clearInterval(persistTimer);
+    // A chunk claimed ahead but not started goes straight back to the queue.
+    const unused = next ? await next : null;
+    if (unused?.lease) await registry.release(unused.lease).catch(() => undefined);
+    await Promise.all([...running]);
+    await writer.flush();
+    await Promise.all(trackers.map((t) => t.released));
+    await persisting;
+    await registry.deregister().catch(() => undefined);
+  }
+  if (summary.stoppedBecause === "idle") {
+    // The queue ran dry, or what is left waits: say why, as an operator would want to know.
+    const ranking = providers.rank(now());
+    if (settings().halted) summary.stoppedBecause = "halted";
+    else if (ranking.usable.length === 0 && !settings().simulation) {
+      summary.stoppedBecause = "providers_unavailable";
+      summary.waitingUntil = ranking.nextUsableAt?.toISOString() ?? null;
+    }
+  }
+}
+
+/** The chunk's events, read again for every chunk so an edit (title, time) reaches the next emails. */
+async function loadEvents(ports: DrainPorts, jobs: readonly ClaimedJob[], cache: Map<string, EventDoc | null>) {
+  const ids = [...new Set(jobs.map((j) => j.job.eventId))];
+  const snaps = await ports.db.getAll("drain.events", ids.map((id) => docRef(collections.events, id)));
+  ids.forEach((id, i) => cache.set(id, snaps[i]?.data ?? null));
+}
+
+async function loadTemplates(
+  ports: DrainPorts,
+  jobs: readonly ClaimedJob[],
+  events: ReadonlyMap<string, EventDoc | null>,
+  cache: Map<string, TemplateDoc | null>,
+) {
+  const ids = new Set<string>();
+  for (const { job } of jobs) {
+    const event = events.get(job.eventId);
+    if (!event) continue;
+    const id = templateIdFor(job, event);
+    if (!cache.has(id)) ids.add(id);
+  }
+  const list = [...ids];
+  if (list.length === 0) return;
+  const snaps = await ports.db.getAll("drain.templates", list.map((id) => docRef(collections.templates, id)));
+  list.forEach((id, i) => cache.set(id, snaps[i]?.data ?? null));
+}

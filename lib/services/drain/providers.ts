@@ -1,0 +1,316 @@
+import { docRef } from "@/lib/adapters/firestore/collection";
+import { collections, type ProviderDoc } from "@/lib/adapters/firestore/schemas";
+import { applyOutcomes, claimProbe, DEFAULT_HEALTH_CONFIG, recordFailure, type HealthOutcome } from "@/lib/domain/delivery/provider-health";
+import { grantQuota, nextQuotaReset, quotaPeriodKey, settleQuota, type GrantSpend } from "@/lib/domain/delivery/quota";
+import { rankProviders, type RankedProvider, type Ranking } from "@/lib/domain/delivery/ranking";
+import { createPacer, holdUntil, reserve, withShare, type PacerState } from "@/lib/domain/delivery/rate-limit";
+import type { Mailer, SendResult } from "@/lib/ports/mailer";
+import { toConnection } from "../provider-config";
+import type { DrainPorts } from "./types";
+
+/**
+ * The drain's view of its providers while it runs: health and quota kept in memory, rate-limit pacing, quota
+ * grants reserved on the provider documents, and the single probe of a half-open circuit. Health and spent
+ * quota go back to Firestore every `persistEveryMs` and at the end, merged into what other drains wrote.
+ */
+
+/** How much time queued behind a provider's rate limit weighs as much as one penalty point (one priority step). */
+const QUEUE_MS_PER_PENALTY_POINT = 250;
+/**
+ * Herald paces each provider a little under its configured limit: evenly spaced sends at exactly the limit
+ * still land 101 in some sliding second once network jitter bunches them, and each of those is a 429.
+ */
+const PACING_HEADROOM = 0.9;
+/** Quota units a drain reserves at a time: enough for a few chunks, small enough to leave some to others. */
+const GRANT_UNITS = 200;
+/** A grant outlives any run; a crashed drain's grant frees itself (counted as spent) after this. */
+const GRANT_TTL_MS = 10 * 60_000;
+
+interface QuotaState {
+  periodKey: string;
+  units: number;
+  used: number;
+  /** The provider has nothing left for this drain until then. */
+  exhaustedUntil: Date | null;
+  refill: Promise<void> | null;
+}
+
+interface ProviderRuntime {
+  id: string;
+  doc: ProviderDoc;
+  mailer: Mailer | null;
+  pacer: PacerState | null;
+  outcomes: HealthOutcome[];
+  /** Null for providers without a daily quota. */
+  quota: QuotaState | null;
+  /** Outcomes already persisted (the rest go out with the next persist). */
+  persistedOutcomes: number;
+}
+
+/** Providers count an email they accepted or rejected for its content; not one they never took. */
+export function countsAgainstQuota(outcome: { ok: boolean; errorClass?: string }): boolean {
+  return outcome.ok || outcome.errorClass === "permanent" || outcome.errorClass === "permanent_recipient";
+}
+
+export class ProviderPool {
+  private readonly providers = new Map<string, ProviderRuntime>();
+  private readonly healthConfig;
+
+  private constructor(
+    private readonly ports: DrainPorts,
+    private readonly drainId: string,
+    rateLimitWaitMs: number,
+  ) {
+    this.healthConfig = { ...DEFAULT_HEALTH_CONFIG, rateLimitWaitMs };
+  }
+
+  static async load(ports: DrainPorts, drainId: string, rateLimitWaitMs: number): Promise<ProviderPool> {
+    const pool = new ProviderPool(ports, drainId, rateLimitWaitMs);
+    for (const snap of await ports.db.query("drain.providers", collections.providers, { limit: 50 })) {
+      pool.providers.set(snap.id, { id: snap.id, doc: snap.data, mailer: null, pacer: null, outcomes: [], quota: null, persistedOutcomes: 0 });
+    }
+    return pool;
+  }
+
+  doc(id: string): ProviderDoc {
+    return this.get(id).doc;
+  }
+
+  anyEnabled(): boolean {
+    return [...this.providers.values()].some((p) => p.doc.enabled);
+  }
+
+  /** The send timeout of a provider: a send started now is over, one way or another, after this long. */
+  sendTimeoutMs(id: string): number {
+    const p = this.get(id);
+    const configured = Number(p.doc.settings.timeoutMs);
+    return Number.isFinite(configured) && configured > 0 ? configured : 15_000;
+  }
+
+  rank(now: Date): Ranking {
+    return rankProviders(
+      [...this.providers.values()].map((p) => ({
+        id: p.id,
+        name: p.doc.name,
+        priority: p.doc.priority,
+        enabled: p.doc.enabled,
+        dailyQuota: p.doc.dailyQuota,
+        resetTime: p.doc.resetTime,
+        timezone: p.doc.timezone,
+        usage: this.rankingUsage(p, now),
+        health: p.doc.health,
+      })),
+      now,
+    );
+  }
+
+  /**
+   * What the ranking should believe is left of a provider's quota for this drain: its own grant when it holds
+   * one, nothing once a refill came back empty (until the reset), else the stored usage.
+   */
+  private rankingUsage(p: ProviderRuntime, now: Date) {
+    const q = p.quota;
+    if (!q || p.doc.dailyQuota === null) return p.doc.usage;
+    if (q.exhaustedUntil && q.exhaustedUntil > now) return { periodKey: q.periodKey, sent: p.doc.dailyQuota };
+    return p.doc.usage;
+  }
+
+  /**
+   * The provider for one job: usable, with quota left for this drain, not a second probe, the job's pinned
+   * provider if it has one, preferring not the one that just failed it. Penalty alone would send everything to
+   * the single best provider and queue it behind that provider's rate limit while the others idle, so time
+   * already queued at a provider counts against it and traffic spills over once the best one is saturated.
+   */
+  pick(job: { providerId: string | null; avoidProviderId: string | null }, now: Date, exclude: ReadonlySet<string> = new Set()): RankedProvider | null {
+    const usable = this.rank(now).usable.filter((r) => !exclude.has(r.id));
+    const pinned = job.providerId ? usable.filter((r) => r.id === job.providerId) : usable;
+    const preferred = pinned.filter((r) => r.id !== job.avoidProviderId);
+    const candidates = preferred.length > 0 ? preferred : pinned;
+    const score = (r: RankedProvider) => {
+      const pacer = this.get(r.id).pacer;
+      const queuedMs = pacer?.nextAt ? Math.max(0, pacer.nextAt - now.getTime()) : 0;
+      return r.penalty + queuedMs / QUEUE_MS_PER_PENALTY_POINT;
+    };
+    return [...candidates].sort((a, b) => score(a) - score(b))[0] ?? null;
+  }
+
+  /**
+   * Takes one unit of the provider's daily quota for a send about to be paced and made, reserving a new block
+   * on the provider document when this drain's grant is used up. False: nothing left for this drain now.
+   */
+  async takeQuota(id: string, now: Date): Promise<boolean> {
+    const p = this.get(id);
+    if (p.doc.dailyQuota === null) return true;
+    const periodKey = quotaPeriodKey(now, p.doc.resetTime, p.doc.timezone);
+    for (let tries = 0; tries < 3; tries++) {
+      const q = p.quota;
+      if (q?.refill) {
+        await q.refill;
+        continue;
+      }
+      if (q && q.periodKey === periodKey) {
+        if (q.exhaustedUntil && q.exhaustedUntil > now) return false;
+        if (q.used < q.units) {
+          q.used++;
+          return true;
+        }
+      }
+      await this.refill(p, periodKey, now);
+    }
+    return false;
+  }
+
+  /**
+   * A send that never reached the provider gives its unit back. (If the grant was renewed meanwhile the unit
+   * stays spent: the quota is then under-used by one, never overspent.)
+   */
+  refundQuota(id: string): void {
+    const q = this.get(id).quota;
+    if (q && !q.refill && q.used > 0) q.used--;
+  }
+
+  /** Settles the used grant and reserves the next block; concurrent takers wait on the same refill. */
+  private refill(p: ProviderRuntime, periodKey: string, now: Date): Promise<void> {
+    const previous = p.quota;
+    const spent: GrantSpend | null = previous ? { periodKey: previous.periodKey, used: previous.used } : null;
+    const state: QuotaState = { periodKey, units: 0, used: 0, exhaustedUntil: null, refill: null };
+    const run = this.ports.db
+      .transaction("provider.quota", async (tx) => {
+        const stored = await tx.get(docRef(collections.providers, p.id));
+        if (!stored || stored.dailyQuota === null) return null;
+        const granted = grantQuota({
+          usage: stored.usage,
+          dailyQuota: stored.dailyQuota,
+          periodKey,
+          drainId: this.drainId,
+          spent,
+          want: GRANT_UNITS,
+          now,
+          ttlMs: GRANT_TTL_MS,
+        });
+        tx.update(docRef(collections.providers, p.id), { usage: granted.usage });
+        return granted;
+      })
+      .then((granted) => {
+        if (granted) p.doc = { ...p.doc, usage: granted.usage };
+        state.units = granted?.units ?? 0;
+        if (state.units === 0) state.exhaustedUntil = nextQuotaReset(now, p.doc.resetTime, p.doc.timezone);
+      })
+      .catch(() => {
+        // Nothing was stored: the old grant, still unsettled, stays this drain's; the next send asks again.
+        p.quota = { ...(previous ?? state), refill: null, exhaustedUntil: new Date(now.getTime() + 1_000) };
+      })
+      .finally(() => {
+        state.refill = null;
+      });
+    state.refill = run;
+    p.quota = state;
+    return run;
+  }
+
+  /**
+   * The half-open circuit's single probe, claimed on the provider document before it is sent: the write is
+   * what stops a concurrent drain from probing at the same time.
+   */
+  async claimProbe(id: string, now: Date): Promise<boolean> {
+    const p = this.get(id);
+    const claimed = await this.ports.db
+      .transaction("provider.probe", async (tx) => {
+        const stored = await tx.get(docRef(collections.providers, id));
+        const health = stored ? claimProbe(stored.health, now, this.healthConfig) : null;
+        if (!health) return null;
+        tx.update(docRef(collections.providers, id), { health });
+        return health;
+      })
+      .catch(() => null);
+    if (claimed) p.doc = { ...p.doc, health: claimed };
+    return claimed !== null;
+  }
+
+  /** Throws when the stored secret cannot be decrypted (a rotated key): the caller treats that as bad credentials. */
+  mailer(id: string): Mailer {
+    const p = this.get(id);
+    p.mailer ??= this.ports.mailerFactory(toConnection(this.ports.credentialsKey, p.id, p.doc));
+    return p.mailer;
+  }
+
+  /** Waits for this drain's next slot under the provider's rate limit (its share of it, with other drains). */
+  async pace(id: string, share: number, now: Date, sleep: (ms: number) => Promise<void>): Promise<void> {
+    const p = this.get(id);
+    if (!p.doc.ratePerSecond && !p.doc.ratePerMinute) return;
+    const limits = {
+      perSecond: p.doc.ratePerSecond ? p.doc.ratePerSecond * PACING_HEADROOM : undefined,
+      perMinute: p.doc.ratePerMinute ? p.doc.ratePerMinute * PACING_HEADROOM : undefined,
+    };
+    p.pacer = p.pacer ? withShare(p.pacer, share) : createPacer(limits, share);
+    const slot = reserve(p.pacer, now);
+    p.pacer = slot.state;
+    const wait = slot.at.getTime() - now.getTime();
+    if (wait > 0) await sleep(wait);
+  }
+
+  /** Folds one send's result into the provider's in-memory health, so the next pick already knows. */
+  record(id: string, result: SendResult, at: Date): void {
+    const p = this.get(id);
+    const outcome: HealthOutcome = result.ok
+      ? { at, ok: true, latencyMs: result.latencyMs }
+      : { at, ok: false, errorClass: result.errorClass, latencyMs: result.latencyMs, ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}) };
+    p.outcomes.push(outcome);
+    p.doc = { ...p.doc, health: applyOutcomes(p.doc.health, [outcome], this.healthConfig) };
+    if (!result.ok && result.errorClass === "rate_limited" && p.pacer && result.retryAfterMs) {
+      p.pacer = holdUntil(p.pacer, new Date(at.getTime() + result.retryAfterMs));
+    }
+  }
+
+  /** The stored secret is unusable: out of rotation like a provider that refuses our credentials. */
+  disable(id: string, at: Date): void {
+    const p = this.get(id);
+    p.outcomes.push({ at, ok: false, errorClass: "auth", latencyMs: 0 });
+    p.doc = { ...p.doc, health: recordFailure(p.doc.health, "auth", 0, at, this.healthConfig) };
+  }
+
+  /**
+   * Writes health and spent quota back: re-read in a transaction and merged with this drain's outcomes since
+   * the last persist, so drains finishing together add up instead of overwriting each other. At the end of the
+   * run (`final`) the unused part of each quota grant is given back.
+   */
+  async persist(now: Date, final: boolean): Promise<void> {
+    const touched = [...this.providers.values()].filter(
+      (p) => p.outcomes.length > p.persistedOutcomes || (final && p.quota !== null),
+    );
+    if (touched.length === 0) return;
+    await this.ports.db.transaction("provider.health", async (tx) => {
+      const stored = await tx.getAll(touched.map((p) => docRef(collections.providers, p.id)));
+      touched.forEach((p, i) => {
+        const current = stored[i];
+        if (!current) return;
+        const fresh = p.outcomes.slice(p.persistedOutcomes);
+        const update: Record<string, unknown> = { health: applyOutcomes(current.health, fresh, this.healthConfig), updatedAt: now };
+        if (p.quota && current.dailyQuota !== null && final) {
+          let periodKey: string | null = null;
+          try {
+            periodKey = quotaPeriodKey(now, current.resetTime, current.timezone);
+          } catch {
+            periodKey = null; // a misconfigured zone is reported by the ranking
+          }
+          if (periodKey) update.usage = settleQuota(current.usage, this.drainId, { periodKey: p.quota.periodKey, used: p.quota.used }, periodKey, now);
+        }
+        tx.update(docRef(collections.providers, p.id), update);
+      });
+    });
+    for (const p of touched) {
+      p.persistedOutcomes = p.outcomes.length;
+      if (final) p.quota = null;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.providers.values()].map((p) => p.mailer?.close().catch(() => undefined)));
+  }
+
+  private get(id: string): ProviderRuntime {
+    const p = this.providers.get(id);
+    if (!p) throw new Error(`Unknown provider ${id}`);
+    return p;
+  }
+}

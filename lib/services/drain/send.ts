@@ -1,0 +1,233 @@
+import { docRef } from "@/lib/adapters/firestore/collection";
+import { collections, type EventDoc, type JobDoc, type ProviderDoc, type RuntimeSettings, type TemplateDoc } from "@/lib/adapters/firestore/schemas";
+import { decideAfterAttempt, type BackoffPolicy, type Decision } from "@/lib/domain/delivery/job";
+import { maySend, maySendByRuntime, type RuntimeView, type SendVerdict } from "@/lib/domain/delivery/may-send";
+import { attemptsSpent, type Resolution } from "@/lib/domain/delivery/outcome";
+import { deriveInvitationToken, invitationLinkPath } from "@/lib/domain/invitations/token";
+import { renderTemplate } from "@/lib/domain/templates/render";
+import { buildTemplateData } from "@/lib/domain/templates/variables";
+import type { Mailer, OutgoingEmail, SendResult } from "@/lib/ports/mailer";
+import { eventCalendar } from "../rsvp";
+import { CONFIRMATION_TEMPLATE_ID, DECLINE_NOTICE_TEMPLATE_ID } from "../templates";
+import { countsAgainstQuota, type ProviderPool } from "./providers";
+import type { ClaimedJob, DrainPorts } from "./types";
+
+/**
+ * Sending one claimed job: the rule, a provider, the rendered email, the provider's rate limit, the lease, the
+ * rule again at the last moment, the send, and the decision that follows. Nothing here writes to Firestore
+ * except the reads the rule needs; the outcome is returned for the outcome writer.
+ */
+
+/** A failure that was the provider's fault is retried this soon when another provider can take the email. */
+const REROUTE_MS = 1_000;
+/** The simulated mailer answers at once; this only bounds how long a simulated send may keep the lease. */
+const SIMULATED_SEND_MS = 1_000;
+
+export interface SendContext {
+  ports: DrainPorts;
+  providers: ProviderPool;
+  events: ReadonlyMap<string, EventDoc | null>;
+  templates: ReadonlyMap<string, TemplateDoc | null>;
+  runtime: () => RuntimeSettings;
+  /** This drain's share of every provider's rate limit. */
+  share: () => number;
+  backoff: BackoffPolicy;
+  rateLimitWaitMs: number;
+  sleep: (ms: number) => Promise<void>;
+  /** True when the job's lease still covers a send of this length started now (renewing it if need be). */
+  leaseCovers: (sendMs: number) => Promise<boolean>;
+}
+
+export type SendStep = { kind: "outcome"; resolution: Resolution; at: Date } | { kind: "released"; reason: string };
+
+export function templateIdFor(job: Pick<JobDoc, "kind" | "answer">, event: Pick<EventDoc, "templateId">): string {
+  if (job.kind === "confirmation") return job.answer === "declined" ? DECLINE_NOTICE_TEMPLATE_ID : CONFIRMATION_TEMPLATE_ID;
+  return event.templateId;
+}
+
+function runtimeView(settings: RuntimeSettings): RuntimeView {
+  return { halted: settings.halted, cancelledEvents: settings.cancelledEvents, cancelledJobs: settings.cancelledJobs };
+}
+
+/** Guest-triggered mail is checked against the invitation itself, read right before the send. */
+async function invitationFacts(ports: DrainPorts, job: JobDoc) {
+  if (job.kind !== "confirmation") return undefined;
+  const snap = await ports.db.get("drain.answerCheck", docRef(collections.invitations, job.invitationId));
+  return snap
+    ? { status: snap.data.status, jobId: snap.data.jobId, confirmationJobId: snap.data.confirmationJobId, confirmationsSent: snap.data.confirmationsSent }
+    : null;
+}
+
+function refused(verdict: Exclude<SendVerdict, { send: true }>, at: Date): SendStep {
+  return verdict.action === "hold"
+    ? { kind: "released", reason: verdict.reason }
+    : { kind: "outcome", resolution: { kind: "cancelled", reason: verdict.reason }, at };
+}
+
+export async function sendOne(ctx: SendContext, claimed: ClaimedJob): Promise<SendStep> {
+  const { ports, providers } = ctx;
+  const { id, job } = claimed;
+  const now = () => ports.clock.now();
+  const event = ctx.events.get(job.eventId) ?? null;
+  const early = maySendByRuntime({ job: { id, eventId: job.eventId }, event, runtime: runtimeView(ctx.runtime()) });
+  if (!early.send) return refused(early, now());
+
+  const failed = (message: string): SendStep => ({
+    kind: "outcome",
+    resolution: { kind: "failed", bounce: false, providerId: null, errorClass: "permanent", message, latencyMs: null, attempted: false },
+    at: now(),
+  });
+  const templateId = templateIdFor(job, event!);
+  const template = ctx.templates.get(templateId);
+  if (!template) return failed(`Template "${templateId}" is missing`);
+  const spent = attemptsSpent({ attempts: job.attempts, resumed: claimed.resumed });
+  if (spent >= ctx.backoff.maxAttempts) {
+    return failed(`Gave up after ${spent} attempts; the last one was interrupted before its outcome was recorded`);
+  }
+
+  const simulated = ctx.runtime().simulation;
+  let providerId: string | null = null;
+  let probe = false;
+  let mailer: Mailer = ports.simulatedMailer;
+  if (!simulated) {
+    const tried = new Set<string>();
+    for (;;) {
+      const choice = providers.pick(job, now(), tried);
+      if (!choice) {
+        // Nothing usable right now (quota spent, circuits open): wait for the earliest comeback, do not fail.
+        const at = providers.rank(now()).nextUsableAt ?? new Date(now().getTime() + 60_000);
+        return {
+          kind: "outcome",
+          resolution: { kind: "retry", decision: { kind: "retry", at, spendsAttempt: false, reason: "quota_exhausted" }, providerId: null, result: null },
+          at: now(),
+        };
+      }
+      tried.add(choice.id);
+      try {
+        mailer = providers.mailer(choice.id);
+      } catch {
+        // The stored secret no longer decrypts (the credentials key changed): out of rotation, like bad
+        // credentials, and this email goes through the next provider right away.
+        providers.disable(choice.id, now());
+        continue;
+      }
+      if (choice.probe && !(await providers.claimProbe(choice.id, now()))) continue;
+      // Quota is taken before the rate-limit wait, so sends waiting together cannot all spend the last unit.
+      if (!(await providers.takeQuota(choice.id, now()))) continue;
+      providerId = choice.id;
+      probe = choice.probe;
+      break;
+    }
+  }
+  const giveBack = () => {
+    if (providerId) providers.refundQuota(providerId);
+  };
+
+  let email: OutgoingEmail;
+  try {
+    email = compose(ports, id, job, event!, template, providerId ? providers.doc(providerId) : null);
+  } catch (error) {
+    giveBack();
+    return failed(`Template could not be rendered: ${(error as Error).message}`);
+  }
+
+  if (providerId) await providers.pace(providerId, ctx.share(), now(), ctx.sleep);
+  if (!(await ctx.leaseCovers(providerId ? providers.sendTimeoutMs(providerId) : SIMULATED_SEND_MS))) {
+    giveBack();
+    return { kind: "released", reason: "Its lease could not cover another send" };
+  }
+  // The last check before anything leaves: a halt, a deletion, a revoke or a changed answer a moment ago
+  // still stops this email.
+  const last = maySend({
+    job: { id, kind: job.kind, eventId: job.eventId, invitationId: job.invitationId, answer: job.answer },
+    event,
+    runtime: runtimeView(ctx.runtime()),
+    invitation: await invitationFacts(ports, job),
+    now: now(),
+  });
+  if (!last.send) {
+    giveBack();
+    return refused(last, now());
+  }
+
+  const result = await mailer.send(email).catch(
+    (error: Error): SendResult => ({ ok: false, errorClass: "transient", message: `Send failed: ${error.message}`, latencyMs: 0 }),
+  );
+  if (providerId) {
+    providers.record(providerId, result, now());
+    if (!countsAgainstQuota(result)) giveBack();
+  }
+  return decided(ctx, claimed, providerId, result, simulated, probe);
+}
+
+function decided(ctx: SendContext, claimed: ClaimedJob, providerId: string | null, result: SendResult, simulated: boolean, probe: boolean): SendStep {
+  const at = ctx.ports.clock.now();
+  let decision: Decision = decideAfterAttempt({
+    outcome: result,
+    attemptsSpent: attemptsSpent({ attempts: claimed.job.attempts, resumed: claimed.resumed }),
+    deferrals: claimed.job.deferrals,
+    ...(providerId ? { providerId } : {}),
+    policy: ctx.backoff,
+    rateLimitWaitMs: ctx.rateLimitWaitMs,
+    now: at,
+    random: ctx.ports.random,
+    // A failed probe says the provider is still down, nothing about the email: over a long outage the probe
+    // job must not use up its attempts and fail while every other job waits.
+    ...(probe ? { maxAttempts: Number.MAX_SAFE_INTEGER } : {}),
+  });
+  if (decision.kind === "retry" && probe && decision.spendsAttempt) decision = { ...decision, spendsAttempt: false };
+  // The provider failed, not the email: when another provider can take it now, do not make the guest wait out
+  // a backoff meant for a struggling provider. A transient failure still spends its attempt.
+  if (decision.kind === "retry" && providerId && decision.reason !== "quota_exhausted") {
+    const alternative = ctx.providers.pick({ ...claimed.job, avoidProviderId: providerId }, at);
+    if (alternative && alternative.id !== providerId) {
+      decision = { ...decision, at: new Date(Math.min(decision.at.getTime(), at.getTime() + REROUTE_MS)) };
+    }
+  }
+  switch (decision.kind) {
+    case "complete":
+      return { kind: "outcome", resolution: { kind: "sent", providerId, simulated, latencyMs: result.latencyMs }, at };
+    case "retry":
+      return { kind: "outcome", resolution: { kind: "retry", decision, providerId, result }, at };
+    case "fail":
+      return {
+        kind: "outcome",
+        resolution: {
+          kind: "failed",
+          bounce: decision.bounce,
+          providerId,
+          errorClass: result.ok ? "permanent" : result.errorClass,
+          message: result.ok ? decision.reason : result.message,
+          latencyMs: result.latencyMs,
+          attempted: true,
+        },
+        at,
+      };
+  }
+}
+
+function compose(ports: DrainPorts, id: string, job: JobDoc, event: EventDoc, template: TemplateDoc, fromProvider: ProviderDoc | null): OutgoingEmail {
+  const link = `${ports.baseUrl.replace(/\/$/, "")}${invitationLinkPath(deriveInvitationToken(ports.tokenSecret, job.invitationId, job.tokenVersion))}`;
+  const rendered = renderTemplate(
+    { subject: template.subject, html: template.html, text: template.text },
+    buildTemplateData({
+      invitee: { name: job.to.name, email: job.to.email, fields: job.fields },
+      event,
+      host: event.host,
+      links: { invitation: link, accept: `${link}?intent=accept`, decline: `${link}?intent=decline` },
+    }),
+  );
+  const email: OutgoingEmail = {
+    from: { email: fromProvider?.fromEmail ?? "events@herald.local", name: fromProvider?.fromName ?? event.host.name },
+    to: { email: job.to.email, name: job.to.name || undefined },
+    replyTo: event.host.email,
+    ...rendered,
+    idempotencyKey: id,
+    messageId: `<${id}@herald>`,
+  };
+  if (job.kind === "confirmation" && job.answer !== "declined") {
+    const cal = eventCalendar({ db: ports.db, clock: ports.clock, tokenSecret: ports.tokenSecret, baseUrl: ports.baseUrl }, job.invitationId, event);
+    email.attachments = [{ filename: cal.filename, contentType: "text/calendar; charset=utf-8; method=PUBLISH", content: cal.ics }];
+  }
+  return email;
+}
