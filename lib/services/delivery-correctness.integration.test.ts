@@ -146,9 +146,10 @@ describe("mail that is still true when it leaves", () => {
     await until(() => sg.requests.length === 1, 10_000, "the first send to reach the provider");
     await resendInvitations(w.ctx, [id!]);
     await drained;
-    // The old job's late "sent" must not be recorded as the new link's delivery.
+    // The old job's late "sent" must not be recorded as the new link's delivery: it stays in the audit only.
     expect((await w.job(`${id}-1`))?.state).toBe("cancelled");
-    expect((await w.invitation(id!)).delivery.state).toBe("queued");
+    const entries = (await w.raw.collection("audit").get()).docs.flatMap((d) => d.data().entries as { jobId: string; outcome: string; superseded: boolean }[]);
+    expect(entries.filter((e) => e.jobId === `${id}-1`)).toEqual([expect.objectContaining({ outcome: "sent", superseded: true })]);
     await w.drain();
     expect((await w.invitation(id!)).delivery.state).toBe("sent");
     expect(await w.counters()).toMatchObject({ delivered: 1, pending: 1 });

@@ -196,6 +196,30 @@ describe("the queue drain", () => {
     expect((await w.jobs()).every((j) => j.state === "completed" && j.attempts <= 1)).toBe(true);
   });
 
+  it("probes a provider whose circuit opened once its cooldown ends, and sends through it again when it answers", async () => {
+    const flaky = await standin("sendgrid");
+    const steady = await standin("resend");
+    flaky.setBehaviour({ status: 503 });
+    let now = new Date();
+    const w = await world({ now: () => now });
+    await seedProvider(w.db, "flaky", httpProvider("flaky", "sendgrid", flaky, { priority: 0 }));
+    await seedProvider(w.db, "steady", httpProvider("steady", "resend", steady, { priority: 5 }));
+    await w.invite(addresses(8));
+    await w.drain();
+    now = new Date(now.getTime() + 2_000);
+    await w.drain();
+    expect((await w.provider("flaky")).health.circuit.state).toBe("open");
+    expect(steady.accepted).toBe(8);
+
+    // Back after its cooldown: the next email is its probe, although its recent failures still weigh on it.
+    flaky.setBehaviour({});
+    now = new Date(now.getTime() + 31_000);
+    await w.invite(["later@example.com"]);
+    await w.drain();
+    expect(flaky.accepted).toBe(1);
+    expect((await w.provider("flaky")).health.circuit.state).toBe("closed");
+  });
+
   it("fails a permanently rejected recipient at once and marks the invitation bounced", async () => {
     const smtp = await catcher();
     smtp.failRecipient("nobody@example.com", { code: 550, message: "5.1.1 No such user" });

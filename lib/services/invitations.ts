@@ -15,6 +15,7 @@ import { addDeltas, counterDeltas, type Countable, type Counters } from "@/lib/d
 import { canReinvite, type InvitationStatus } from "@/lib/domain/invitations/status";
 import { issueInvitationToken } from "@/lib/domain/invitations/token";
 import { isWaiting, jobTransition, InvalidJobTransitionError, priorityRank } from "@/lib/domain/delivery/job";
+import { shardOfInvitation } from "@/lib/domain/delivery/lease";
 import type { Result, ServiceContext } from "./context";
 import { eventRef } from "./events";
 import { announceCancellations } from "./settings";
@@ -124,6 +125,7 @@ export function newJob(input: {
     kind: input.kind,
     priority,
     rank: priorityRank(priority),
+    shard: shardOfInvitation(input.invitationId),
     state: "pending",
     eventId: input.eventId,
     invitationId: input.invitationId,

@@ -1,5 +1,7 @@
 import { connectFirestore } from "@/lib/adapters/firestore/connect";
+import { docRef } from "@/lib/adapters/firestore/collection";
 import { collections } from "@/lib/adapters/firestore/schemas";
+import { shardOfInvitation } from "@/lib/domain/delivery/lease";
 import { systemClock } from "@/lib/ports/clock";
 import { saveProvider } from "@/lib/services/providers";
 import { ensureStarterTemplates } from "@/lib/services/templates";
@@ -40,5 +42,20 @@ export async function seedLocalStack(env: NodeJS.ProcessEnv): Promise<void> {
     });
     if (!saved.ok) throw new Error(`Could not set up the local SMTP provider: ${saved.message}`);
   }
+  await partitionOldJobs(db);
   await meter.flush();
+}
+
+/**
+ * Jobs queued by a version of Herald older than the partitioned queue carry no partition, so no claim would
+ * ever find them: give the waiting ones theirs. Local data only; a no-op once done.
+ */
+async function partitionOldJobs(db: ReturnType<typeof connectFirestore>["db"]): Promise<void> {
+  const waiting = await db.query("seed.partition", collections.jobs, { where: [["state", "in", ["pending", "retry"]]], limit: 5_000 });
+  const stale = waiting.filter((j) => j.data.shard !== shardOfInvitation(j.data.invitationId));
+  for (let i = 0; i < stale.length; i += 400) {
+    const batch = db.batch("seed.partition");
+    for (const j of stale.slice(i, i + 400)) batch.update(docRef(collections.jobs, j.id), { shard: shardOfInvitation(j.data.invitationId) });
+    await batch.commit();
+  }
 }

@@ -129,6 +129,8 @@ export const jobDocSchema = z.object({
   priority: z.enum(["high", "normal", "low"]),
   /** Numeric rank of the priority (0 = high) so one composite index orders the queue. */
   rank: z.number().int(),
+  /** The queue partition the job is claimed from (lib/domain/delivery/lease.ts): all of an invitation's jobs share one. */
+  shard: z.number().int().nonnegative().default(0),
   state: z.enum(JOB_STATES),
   eventId: z.string(),
   invitationId: z.string(),
@@ -173,10 +175,10 @@ export const leaseSchema = z.object({
 export type StoredLease = z.infer<typeof leaseSchema>;
 
 /**
- * One shard of the queue's claim registry (queue/registry-<n>): which jobs are in flight, under which drain's
- * lease. Claiming writes one shard per chunk instead of one lease write per job, which keeps delivery at about
- * two writes per email; spreading claims over a few shards keeps each document well under Firestore's
- * sustained one write per second.
+ * One partition's claim registry (queue/registry-<n>): which of its jobs are in flight, under which drain's
+ * lease. Claiming writes one registry document per chunk instead of one lease write per job, which keeps
+ * delivery at about two writes per email; with the claims spread over the partitions, each document stays
+ * well under Firestore's sustained one write per second, and drains on different partitions never contend.
  */
 export const queueRegistrySchema = z.object({
   leases: z.record(z.string(), leaseSchema).default({}),

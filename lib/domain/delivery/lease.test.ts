@@ -32,11 +32,13 @@ describe("leases", () => {
   it("take over a dead drain's jobs a bounded number at a time, oldest lease first", () => {
     const many = Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`job${String(i).padStart(3, "0")}`, "v1"]));
     const shards = [shard("registry-2", { old: lease({ expiresAt: at(-300), jobs: many }), older: lease({ expiresAt: at(-900), jobs: { x: "v" } }) })];
-    const picks = pickTakeover(shards, NOW, 5_000, 250);
+    const picks = pickTakeover(shards, NOW, 5_000, 250, "d2");
     expect(picks.map((p) => [p.leaseId, p.jobIds.length])).toEqual([
       ["older", 1],
       ["old", 249],
     ]);
+    // A live drain whose own lease ran out still holds those jobs: it records and releases them itself.
+    expect(pickTakeover(shards, NOW, 5_000, 250, "d1")).toEqual([]);
   });
 
   it("resume a taken-over job only if nothing wrote it since its claim", () => {

@@ -14,7 +14,13 @@
  *   cancelled it, and it is left alone.
  */
 
-export const REGISTRY_SHARDS = 4;
+/**
+ * The queue is partitioned: every job belongs to one of REGISTRY_SHARDS partitions (all jobs of an invitation
+ * to the same one), and its leases live in that partition's registry document. A claim works on one partition,
+ * reading and writing only its registry document, so drains claiming from different partitions never contend,
+ * and each document takes a fraction of the claims. A drain visits the partitions in turn.
+ */
+export const REGISTRY_SHARDS = 8;
 
 export function registryShardId(index: number): string {
   return `registry-${index}`;
@@ -22,11 +28,20 @@ export function registryShardId(index: number): string {
 
 export const ALL_REGISTRY_SHARDS: readonly string[] = Array.from({ length: REGISTRY_SHARDS }, (_, i) => registryShardId(i));
 
-/** The shard a drain starts its rotation at: spread over shards by id, so drains do not all start together. */
-export function firstShardFor(drainId: string): number {
+function hash(text: string): number {
   let h = 0;
-  for (const ch of drainId) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-  return h % REGISTRY_SHARDS;
+  for (const ch of text) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return h;
+}
+
+/** The partition of an invitation's jobs. */
+export function shardOfInvitation(invitationId: string): number {
+  return hash(invitationId) % REGISTRY_SHARDS;
+}
+
+/** The partition a drain starts its rotation at: spread by id, so drains do not all start together. */
+export function firstShardFor(drainId: string): number {
+  return hash(drainId) % REGISTRY_SHARDS;
 }
 
 export interface LeaseView {
@@ -99,12 +114,15 @@ export interface TakeoverPick {
   jobIds: string[];
 }
 
-/** Up to `limit` jobs of expired leases, oldest lease first, so a dead drain's work is recovered in order. */
-export function pickTakeover(shards: readonly ShardView[], now: Date, graceMs: number, limit: number): TakeoverPick[] {
+/**
+ * Up to `limit` jobs of expired leases, oldest lease first, so a dead drain's work is recovered in order. A
+ * drain never takes over its own leases: it is alive, knows what it still has in flight, and releases them.
+ */
+export function pickTakeover(shards: readonly ShardView[], now: Date, graceMs: number, limit: number, self: string): TakeoverPick[] {
   const expired = shards
     .flatMap((shard) =>
       Object.entries(shard.leases)
-        .filter(([, lease]) => leaseExpired(lease, now, graceMs))
+        .filter(([, lease]) => lease.owner !== self && leaseExpired(lease, now, graceMs))
         .map(([leaseId, lease]) => ({ shardId: shard.id, leaseId, lease })),
     )
     .sort((a, b) => a.lease.expiresAt.getTime() - b.lease.expiresAt.getTime());

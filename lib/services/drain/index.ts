@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { docRef } from "@/lib/adapters/firestore/collection";
 import { collections, runtimeSettingsSchema, type EventDoc, type RuntimeSettings, type TemplateDoc } from "@/lib/adapters/firestore/schemas";
 import { decideAfterAttempt, DEFAULT_BACKOFF, InvalidJobTransitionError, WAITING_JOB_STATES } from "@/lib/domain/delivery/job";
-import { sendFitsLease } from "@/lib/domain/delivery/lease";
+import { REGISTRY_SHARDS, sendFitsLease } from "@/lib/domain/delivery/lease";
 import { planOutcome, type ClaimedJobFacts, type Resolution } from "@/lib/domain/delivery/outcome";
 import { RUNTIME_SETTINGS } from "../settings";
 import { OutcomeWriter } from "./outcomes";
@@ -206,10 +206,14 @@ async function drainChunks(
   },
 ) {
   const { providers, summary, settings, now, log } = run;
+  const recordMarginMs = o.flushEveryMs + o.writeAllowanceMs;
+  // A lease must fit at least one send through the slowest provider and its recording, with room to spare;
+  // a shorter configured lease would leave every send waiting for a renewal that can never be enough.
+  const leaseMs = Math.max(o.leaseMs, providers.longestSendTimeoutMs() + recordMarginMs + 5_000);
   const deadline = now().getTime() + o.budgetMs;
   // Sends already claimed may run a little past the budget, never long enough to meet the function's timeout.
-  const lastStart = deadline + Math.min(o.leaseMs, o.budgetMs) / 2;
-  const registry = new Registry(ports, o.drainId, { claimSize: o.claimSize, leaseMs: o.leaseMs, takeoverGraceMs: o.takeoverGraceMs });
+  const lastStart = deadline + Math.min(leaseMs, o.budgetMs) / 2;
+  const registry = new Registry(ports, o.drainId, { claimSize: o.claimSize, leaseMs, takeoverGraceMs: o.takeoverGraceMs });
   const writer = new OutcomeWriter(ports.db, o.drainId, summary, { batchMax: o.outcomeBatch, flushEveryMs: o.flushEveryMs }, log, run.sleep);
   const events = new Map<string, EventDoc | null>();
   const templates = new Map<string, TemplateDoc | null>();
@@ -225,8 +229,8 @@ async function drainChunks(
       .finally(() => (persisting = null));
   }, o.persistEveryMs);
 
-  const claim = () =>
-    registry.claim().catch((error: Error) => {
+  const claim = (partition?: number) =>
+    registry.claim(partition).catch((error: Error) => {
       log("could not claim jobs; ending this run", { error: error.message });
       return null;
     });
@@ -262,6 +266,7 @@ async function drainChunks(
     writer.add({ claimed, plan, settled: () => tracker.settle() });
   };
 
+  const emptyPartitions = new Set<number>();
   let next: Promise<Chunk | null> | null = claim();
   try {
     for (;;) {
@@ -285,14 +290,23 @@ async function drainChunks(
       next = null;
       if (!chunk) break;
       summary.recovered += chunk.recovered;
-      if (!chunk.lease || chunk.jobs.length === 0) break;
+      if (!chunk.lease || chunk.jobs.length === 0) {
+        // This partition has nothing to claim now. One read says whether anything is due anywhere, and where;
+        // a due job may also be one already in flight, so each partition is tried at most once before giving up.
+        emptyPartitions.add(chunk.partition);
+        const due = await registry.nextDuePartition().catch(() => null);
+        if (due === null || emptyPartitions.size >= REGISTRY_SHARDS) break;
+        next = claim(emptyPartitions.has(due) ? untried(emptyPartitions) : due);
+        continue;
+      }
+      emptyPartitions.clear();
       summary.claimed += chunk.jobs.length;
       share = 1 / Math.max(1, chunk.liveDrains);
       next = claim();
 
       await loadEvents(ports, chunk.jobs, events);
       await loadTemplates(ports, chunk.jobs, events, templates);
-      const tracker = new LeaseTracker(chunk.lease, registry, o.flushEveryMs + o.writeAllowanceMs, now, log);
+      const tracker = new LeaseTracker(chunk.lease, registry, recordMarginMs, now, log);
       trackers.push(tracker);
       const ctx: SendContext = {
         ports,
@@ -342,6 +356,11 @@ async function drainChunks(
       summary.waitingUntil = ranking.nextUsableAt?.toISOString() ?? null;
     }
   }
+}
+
+function untried(tried: ReadonlySet<number>): number {
+  for (let p = 0; p < REGISTRY_SHARDS; p++) if (!tried.has(p)) return p;
+  return 0;
 }
 
 /** The chunk's events, read again for every chunk so an edit (title, time) reaches the next emails. */

@@ -87,6 +87,11 @@ export class ProviderPool {
     return Number.isFinite(configured) && configured > 0 ? configured : 15_000;
   }
 
+  /** The longest a send through any enabled provider may take: every lease must be able to cover one. */
+  longestSendTimeoutMs(): number {
+    return Math.max(0, ...[...this.providers.values()].filter((p) => p.doc.enabled).map((p) => this.sendTimeoutMs(p.id)));
+  }
+
   rank(now: Date): Ranking {
     return rankProviders(
       [...this.providers.values()].map((p) => ({
@@ -126,6 +131,10 @@ export class ProviderPool {
     const pinned = job.providerId ? usable.filter((r) => r.id === job.providerId) : usable;
     const preferred = pinned.filter((r) => r.id !== job.avoidProviderId);
     const candidates = preferred.length > 0 ? preferred : pinned;
+    // A half-open provider's probe goes first: ranked by its (still high) penalty it would wait behind every
+    // healthy provider until its failures age out, and never come back after a short outage.
+    const probe = candidates.find((r) => r.probe);
+    if (probe) return probe;
     const score = (r: RankedProvider) => {
       const pacer = this.get(r.id).pacer;
       const queuedMs = pacer?.nextAt ? Math.max(0, pacer.nextAt - now.getTime()) : 0;

@@ -11,6 +11,7 @@ import {
   leasedJobIds,
   liveDrainIds,
   pickTakeover,
+  registryShardId,
   REGISTRY_SHARDS,
   takeoverDecision,
   type ShardView,
@@ -19,16 +20,17 @@ import { KeyedLock } from "../keyed-lock";
 import type { ClaimedJob, DrainPorts } from "./types";
 
 /**
- * Claiming, renewing and releasing leases on the queue registry's shards. Job documents are not written on
- * claim ("active" is membership of a live lease), which is what keeps delivery near two writes per email.
+ * Claiming, renewing and releasing leases on the queue registry's partitions (lib/domain/delivery/lease.ts).
+ * Job documents are not written on claim ("active" is membership of a live lease), which is what keeps
+ * delivery near two writes per email.
  */
 
 export const registryRef = (shardId: string) => docRef(collections.queue, shardId);
 
 /** A drain that has not claimed for this long no longer takes a share of providers' rate limits. */
 const DRAIN_LIVENESS_MS = 90_000;
-/** Every this many claims, a claim starts from the head of the queue to pick up jobs behind the cursor. */
-const SWEEP_EVERY = 8;
+/** Every this many passes over the partitions, a claim starts from a partition's head to pick up jobs behind its cursor. */
+const SWEEP_EVERY = 4;
 /** In-flight jobs a cursor claim may have to read past (rerouted retries still in a live lease). */
 const SKIP_SLACK = 50;
 
@@ -40,6 +42,8 @@ export interface Lease {
 }
 
 export interface Chunk {
+  /** The queue partition claimed from. */
+  partition: number;
   lease: Lease | null;
   jobs: ClaimedJob[];
   liveDrains: number;
@@ -55,6 +59,8 @@ export class Registry {
   private readonly turns = new KeyedLock();
   private claims = 0;
   private readonly written = new Set<string>();
+  /** What this drain last saw of each partition's live drains, to count the drains sharing providers. */
+  private readonly seen = new Map<string, ShardView>();
 
   constructor(
     private readonly ports: DrainPorts,
@@ -63,36 +69,33 @@ export class Registry {
   ) {}
 
   /**
-   * Claims up to `claimSize` due jobs, highest priority first, in one transaction over the registry shards:
-   * jobs of expired leases first (bounded, resumed only if untouched since their claim), then due jobs not in
-   * any lease. The new lease goes to the next shard in this drain's rotation.
+   * Claims up to `claimSize` due jobs of the next partition in this drain's rotation, highest priority first,
+   * in one transaction on that partition's registry document: jobs of expired leases first (bounded, resumed
+   * only if untouched since their claim), then due jobs not in any lease.
    */
-  claim(): Promise<Chunk> {
+  claim(only?: number): Promise<Chunk> {
     const n = this.claims++;
-    const target = ALL_REGISTRY_SHARDS[(firstShardFor(this.drainId) + n) % REGISTRY_SHARDS]!;
-    const sweep = n % SWEEP_EVERY === 0;
+    const partition = only ?? (firstShardFor(this.drainId) + n) % REGISTRY_SHARDS;
+    const target = registryShardId(partition);
+    // Each partition is swept from its head once per pass of the rotation, and after that from its cursor.
+    const sweep = Math.floor(n / REGISTRY_SHARDS) % SWEEP_EVERY === 0;
     const leaseId = `${this.drainId}-${randomBytes(4).toString("hex")}`;
     const { claimSize: size, leaseMs, takeoverGraceMs: grace } = this.options;
     return this.turns.run("registry", () =>
       this.ports.db.transaction("queue.claim", async (tx) => {
         const now = this.ports.clock.now();
-        const stored = await tx.getAll(ALL_REGISTRY_SHARDS.map(registryRef));
-        const shards = ALL_REGISTRY_SHARDS.map((id, i) => shardView(id, stored[i] ?? null));
-        const leased = leasedJobIds(shards);
-        const changed = new Map<string, Record<string, StoredLease>>();
-        const leasesOf = (shardId: string) => {
-          if (!changed.has(shardId)) changed.set(shardId, { ...shards.find((s) => s.id === shardId)!.leases } as Record<string, StoredLease>);
-          return changed.get(shardId)!;
-        };
+        const stored = await tx.get(registryRef(target));
+        const view = shardView(target, stored);
+        const leased = leasedJobIds([view]);
+        const leases = { ...view.leases } as Record<string, StoredLease>;
 
         const jobs: ClaimedJob[] = [];
-        const picks = pickTakeover(shards, now, grace, size);
+        const picks = pickTakeover([view], now, grace, size, this.drainId);
         const pickedIds = picks.flatMap((p) => p.jobIds);
         const current = await tx.getSnapshots(pickedIds.map((id) => docRef(collections.jobs, id)));
         const byId = new Map(pickedIds.map((id, i) => [id, current[i] ?? null]));
         let recovered = 0;
         for (const pick of picks) {
-          const leases = leasesOf(pick.shardId);
           const dead = leases[pick.leaseId]!;
           for (const id of pick.jobIds) {
             const snap = byId.get(id) ?? null;
@@ -110,10 +113,11 @@ export class Registry {
         // Priority order: high (confirmations) before normal (invitations) before low (reminders), oldest first.
         for (const rank of [0, 1, 2]) {
           if (jobs.length >= size) break;
-          const from = sweep ? undefined : claimCursor(shards, rank, now, grace);
+          const from = sweep ? undefined : claimCursor([view], rank, now, grace);
           const due = await tx.query(collections.jobs, {
             where: [
               ["rank", "==", rank],
+              ["shard", "==", partition],
               ["state", "in", [...WAITING_JOB_STATES]],
               ["dueAt", "<=", now],
             ],
@@ -131,11 +135,10 @@ export class Registry {
           }
         }
 
-        const targetView = shards.find((s) => s.id === target)!;
         const drains = Object.fromEntries(
-          Object.entries(targetView.drains).filter(([, seen]) => now.getTime() - seen.getTime() < DRAIN_LIVENESS_MS),
+          Object.entries(view.drains).filter(([, seen]) => now.getTime() - seen.getTime() < DRAIN_LIVENESS_MS),
         );
-        const heartbeatStale = !targetView.drains[this.drainId] || now.getTime() - targetView.drains[this.drainId]!.getTime() > DRAIN_LIVENESS_MS / 3;
+        const heartbeatStale = !view.drains[this.drainId] || now.getTime() - view.drains[this.drainId]!.getTime() > DRAIN_LIVENESS_MS / 3;
         drains[this.drainId] = now;
         let lease: Lease | null = null;
         if (jobs.length > 0) {
@@ -149,7 +152,7 @@ export class Registry {
             }
           }
           const expiresAt = new Date(now.getTime() + leaseMs);
-          leasesOf(target)[leaseId] = {
+          leases[leaseId] = {
             owner: this.drainId,
             claimedAt: now,
             expiresAt,
@@ -158,19 +161,18 @@ export class Registry {
           };
           lease = { id: leaseId, shardId: target, expiresAt, jobIds: jobs.map((j) => j.id) };
         }
-        if (jobs.length > 0 || heartbeatStale || changed.has(target)) {
-          tx.set(registryRef(target), { leases: changed.get(target) ?? (targetView.leases as Record<string, StoredLease>), drains });
+        if (jobs.length > 0 || heartbeatStale || picks.length > 0) {
+          // create() for a partition's first claim: two transactions that both read it missing must not both
+          // write it, or both would lease the same jobs.
+          if (stored) tx.set(registryRef(target), { leases, drains });
+          else tx.create(registryRef(target), { leases, drains });
         }
-        for (const [shardId, leases] of changed) {
-          if (shardId === target) continue;
-          tx.set(registryRef(shardId), { leases, drains: shards.find((s) => s.id === shardId)!.drains as Record<string, Date> });
-        }
-        const live = liveDrainIds([...shards.filter((s) => s.id !== target), { ...targetView, drains }], now, DRAIN_LIVENESS_MS);
-        return { lease, jobs, liveDrains: live.length, recovered };
+        return { lease, jobs, recovered, drains, now };
       }),
-    ).then((chunk) => {
+    ).then(({ lease, jobs, recovered, drains, now }) => {
       this.written.add(target);
-      return chunk;
+      this.seen.set(target, { id: target, leases: {}, drains });
+      return { partition, lease, jobs, recovered, liveDrains: liveDrainIds([...this.seen.values()], now, DRAIN_LIVENESS_MS).length };
     });
   }
 
@@ -206,6 +208,18 @@ export class Registry {
     return this.turns.run("registry", () =>
       this.ports.db.update("queue.release", registryRef(lease.shardId), { [`leases.${lease.id}`]: fieldOps.delete() }),
     );
+  }
+
+  /** The partition of one due job, if any: where the next claim should look once a partition came back empty. */
+  async nextDuePartition(): Promise<number | null> {
+    const [due] = await this.ports.db.query("drain.peek", collections.jobs, {
+      where: [
+        ["state", "in", [...WAITING_JOB_STATES]],
+        ["dueAt", "<=", this.ports.clock.now()],
+      ],
+      limit: 1,
+    });
+    return due ? due.data.shard : null;
   }
 
   /** At the end of a run: this drain stops taking a share of providers' rate limits. */
