@@ -28,6 +28,19 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          name: "faults",
+          // Scenarios against the real emulator, real worker processes and provider stand-ins.
+          include: ["tests/faults/**/*.faults.test.ts"],
+          exclude: ["**/node_modules/**"],
+          environment: "node",
+          globalSetup: ["tests/faults/global-setup.ts"],
+          testTimeout: 240_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

@@ -1,7 +1,7 @@
 /**
  * `npm test`: every check, offline, in one command. Typecheck, lint and unit tests first (cheap, no
  * processes); then one set of emulators on the test ports serves the integration tests and, after a
- * production build, the Playwright tests. Ends with one "N passed, N failed" line.
+ * production build, the Playwright tests and the fault suite. Ends with one "N passed, N failed" line.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
@@ -41,6 +41,16 @@ function playwrightCounts(file: string): { passed: number; failed: number } {
   return { passed: report.stats.expected + report.stats.flaky, failed: report.stats.unexpected };
 }
 
+/** What each fault scenario observed (emails, duplicates under the same key, …), one line each. */
+function printFaultObservations(file: string) {
+  if (!existsSync(file)) return;
+  console.log("\nFault scenarios observed:");
+  for (const line of readFileSync(file, "utf8").split("\n").filter(Boolean)) {
+    const { scenario, ...observed } = JSON.parse(line) as { scenario: string };
+    console.log(`  ${scenario}: ${JSON.stringify(observed)}`);
+  }
+}
+
 async function main() {
   const started = Date.now();
   const env = { ...process.env, METADATA_SERVER_DETECTION: "none", NEXT_TELEMETRY_DISABLED: "1" };
@@ -78,6 +88,17 @@ async function main() {
     if (build.ok) {
       const e2e = await run("end-to-end tests (Chromium)", bin("playwright"), ["test"], stack.env);
       results.push({ name: "end-to-end tests", ok: e2e.ok, ...playwrightCounts(path.join(resultsDir, "e2e.json")), seconds: e2e.seconds });
+
+      // After the browser tests: the outside-in scenarios use the same app and project.
+      const faultsJson = path.join(resultsDir, "faults.json");
+      const faults = await run(
+        "fault suite",
+        bin("vitest"),
+        ["run", "--project", "faults", "--reporter=default", "--reporter=json", `--outputFile.json=${faultsJson}`],
+        stack.env,
+      );
+      results.push({ name: "fault suite", ok: faults.ok, ...vitestCounts(faultsJson), seconds: faults.seconds });
+      printFaultObservations(path.join(resultsDir, "faults.jsonl"));
     }
   } catch (error) {
     console.error(`\nCould not start the test stack: ${(error as Error).message}`);
