@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hasUtf8LocalPart, parseEmailAddress } from "./email-address";
+import { emailSearchPrefix, hasUtf8LocalPart, parseEmailAddress } from "./email-address";
 
 describe("parseEmailAddress", () => {
   it("keeps an ASCII address as typed for display and lower-cases it for identity", () => {
@@ -84,5 +84,15 @@ describe("hasUtf8LocalPart", () => {
   it("looks only before the @", () => {
     expect(hasUtf8LocalPart("josé@example.com")).toBe(true);
     expect(hasUtf8LocalPart("zoe@exämple.com")).toBe(false);
+  });
+});
+
+describe("emailSearchPrefix", () => {
+  it("searches in the stored form: lower case, a Unicode domain encoded", () => {
+    expect(emailSearchPrefix("  Zoe@EXÄMPLE.com ")).toBe("zoe@xn--exmple-cua.com");
+    expect(emailSearchPrefix("Zoe")).toBe("zoe");
+    expect(emailSearchPrefix("josé@")).toBe("josé@");
+    expect(emailSearchPrefix("zoe@xn--exm")).toBe("zoe@xn--exm");
+    expect("zoe@xn--exmple-cua.com".startsWith(emailSearchPrefix("zoe@exämple.co"))).toBe(true);
   });
 });

@@ -125,6 +125,20 @@ export function parseEmailAddress(raw: string): AddressCheck {
 }
 
 /**
+ * What an admin types to find an address, in the form keys are stored in: lower case, with a typed Unicode
+ * domain encoded, so "zoe@exämple" finds "zoe@xn--exmple-cua.com". Punycode is not prefix-stable, so only the
+ * labels typed in full are sure to match; a search before the @ is unaffected.
+ */
+export function emailSearchPrefix(typed: string): string {
+  const text = typed.trim().normalize("NFC").toLowerCase();
+  const at = text.lastIndexOf("@");
+  const domain = text.slice(at + 1);
+  if (at === -1 || !NON_ASCII.test(domain)) return text;
+  const ascii = toASCII(domain, { ...UTS46, verifyDNSLength: false });
+  return ascii === null ? text : `${text.slice(0, at)}@${ascii}`;
+}
+
+/**
  * Which providers can carry a non-ASCII local part, and if not, why (shown to the organiser as is). An SMTP relay
  * decides for itself: nodemailer asks for SMTPUTF8 whenever the relay offers it.
  */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readRecipientTable } from "./recipients";
-import { columnLabels, guessColumns, recallColumns, rememberColumns, type RecipientTable } from "./columns";
+import { describeColumns, guessColumns, recallColumns, rememberColumns, type RecipientTable } from "./columns";
 
 function table(text: string): RecipientTable {
   const read = readRecipientTable(text);
@@ -54,12 +54,15 @@ describe("remembered columns", () => {
   });
 });
 
-describe("columnLabels", () => {
-  it("names each column by letter, header and a first value", () => {
-    expect(columnLabels(table("Name,Email\n,ann@example.com\nBob,bob@example.com\n"), true)).toEqual([
-      "A · Name (Bob)",
-      "B · Email (ann@example.com)",
+describe("describeColumns", () => {
+  it("names each column by letter and header, with a first value", () => {
+    expect(describeColumns(table("Name,Email\n,ann@example.com\nBob,bob@example.com\n"), true)).toEqual([
+      { title: "A · Name", example: "Bob" },
+      { title: "B · Email", example: "ann@example.com" },
     ]);
-    expect(columnLabels(table("ann@example.com,Ann\n"), false)).toEqual(["A (ann@example.com)", "B (Ann)"]);
+    expect(describeColumns(table("ann@example.com,Ann\n"), false)).toEqual([
+      { title: "A", example: "ann@example.com" },
+      { title: "B", example: "Ann" },
+    ]);
   });
 });

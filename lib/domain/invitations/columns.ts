@@ -211,14 +211,23 @@ export function columnLetter(index: number): string {
   return s;
 }
 
-/** How a column is offered in the mapping step: its letter, its header if any, and a first value. */
-export function columnLabels(table: RecipientTable, headerRow: boolean): string[] {
+export interface ColumnDescription {
+  /** Its letter and, in a file with a header row, its header: "B · E-mail Address". */
+  title: string;
+  /** The first value below the header, shortened, or "" when the first rows have none. */
+  example: string;
+}
+
+/** How columns are offered in the mapping step: a spreadsheet's letters, the header, a first value. */
+export function describeColumns(table: RecipientTable, headerRow: boolean): ColumnDescription[] {
   const header = headerRow ? (table.records[table.filled[0] ?? -1] ?? []) : [];
   const rows = sampleRows(table, headerRow);
   return Array.from({ length: columnCount(table, headerRow) }, (_, col) => {
-    const title = header[col]?.trim();
-    const example = rows.map((r) => r[col]?.trim() ?? "").find((v) => v !== "");
-    const shown = example === undefined ? "" : ` (${example.length > 40 ? `${example.slice(0, 39)}…` : example})`;
-    return `${columnLetter(col)}${title ? ` · ${title}` : ""}${shown}`;
+    const name = header[col]?.trim();
+    const example = rows.map((r) => r[col]?.trim() ?? "").find((v) => v !== "") ?? "";
+    return {
+      title: `${columnLetter(col)}${name ? ` · ${name}` : ""}`,
+      example: example.length > 40 ? `${example.slice(0, 39)}…` : example,
+    };
   });
 }

@@ -190,6 +190,14 @@ describe("parseRecipientCsv", () => {
     ]);
   });
 
+  it("detects the separator of a two-column list with blank lines and a final line break", () => {
+    const rows = rowsOf(parseRecipientCsv("ann@example.com;Ann\n\nbob@example.com;Bob\n\n"));
+    expect(rows.map((r) => [r.row, r.email, r.name])).toEqual([
+      [1, "ann@example.com", "Ann"],
+      [3, "bob@example.com", "Bob"],
+    ]);
+  });
+
   it("shows and compares internationalised addresses in their normal forms", () => {
     const rows = rowsOf(parseRecipientCsv("email\nzoe@exämple.com\nZOE@xn--exmple-cua.com\nlou@xn--bcher-kva.example\n"));
     expect(rows.map((r) => [r.status, r.email, r.emailKey, r.reason])).toEqual([

@@ -312,7 +312,12 @@ export function readRecipientTable(text: string, limits: RecipientLimits = DEFAU
   const sizeError = checkSize(text, limits);
   if (sizeError) return { ok: false, error: sizeError };
 
-  const parsed = Papa.parse<string[]>(text.replace(/^\uFEFF/, ""), { header: false, skipEmptyLines: false });
+  const body = text.replace(/^\uFEFF/, "");
+  // Papa guesses the separator from the average number of cells per line, blank lines included, so a two-column
+  // list that ends with a line break averages under two and is read as one column. Guess from lines with content.
+  const sample = body.split(/\r\n|\n|\r/, 200).filter((line) => line.trim() !== "").join("\n");
+  const { delimiter } = Papa.parse<string[]>(sample, { preview: 100 }).meta;
+  const parsed = Papa.parse<string[]>(body, { header: false, skipEmptyLines: false, delimiter });
   const quoteError = parsed.errors.find((e) => e.type === "Quotes");
   if (quoteError) {
     const where = quoteError.row === undefined ? "" : ` near row ${quoteError.row + 1}`;
