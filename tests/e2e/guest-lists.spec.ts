@@ -1,10 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { expect, test, type Page } from "@playwright/test";
-import { connectFirestore, type FirestoreContext } from "@/lib/adapters/firestore/connect";
 import { ensureStarterTemplates } from "@/lib/services/templates";
-import { TEST_SECRETS } from "@/scripts/lib/test-env";
 import { seedEvent, seedProvider } from "@/tests/support/fixtures";
-import { signInAsAdmin } from "./support";
+import { e2eServices, signInAsAdmin } from "./support";
 
 /**
  * Guest lists as organisers have them, in real Chromium on a phone-sized screen against the production build:
@@ -15,25 +13,9 @@ import { signInAsAdmin } from "./support";
 const SMTP = process.env.HERALD_LOCAL_SMTP ?? "127.0.0.1:1125";
 const INBOX = process.env.HERALD_TEST_INBOX_URL ?? "http://127.0.0.1:1180";
 
-let firestore: FirestoreContext | undefined;
-
-function ctx() {
-  const projectId = process.env.FIREBASE_PROJECT_ID;
-  if (!projectId || !process.env.FIRESTORE_EMULATOR_HOST) {
-    throw new Error("Run through scripts/with-emulators.ts --app: FIREBASE_PROJECT_ID and FIRESTORE_EMULATOR_HOST are needed.");
-  }
-  firestore ??= connectFirestore({ projectId, clock: { now: () => new Date() }, burnShards: 1 });
-  return {
-    db: firestore.db,
-    clock: { now: () => new Date() },
-    tokenSecret: TEST_SECRETS.tokenSecret,
-    baseUrl: process.env.HERALD_E2E_BASE_URL ?? "http://127.0.0.1:3100",
-  };
-}
-
 /** A fresh event whose only way out is the test stack's mail catcher; the admin is on its page. */
 async function openNewEvent(page: Page, title = `Guests ${randomUUID().slice(0, 8)}`): Promise<string> {
-  const c = ctx();
+  const c = e2eServices();
   const [host = "127.0.0.1", port = "1125"] = SMTP.split(":");
   await seedProvider(c.db, "e2e-guests-smtp", { name: "Mail catcher", settings: { host, port: Number(port), secure: false } });
   await ensureStarterTemplates(c);
