@@ -4,7 +4,13 @@
  * the burn meter and the outcome checked against the stored documents. See bench/README.md.
  */
 import type { BurnCounts } from "@/lib/adapters/firestore/burn-meter";
-import { decodeUtf8Strict, parseRecipientCsv, type RecipientParseResult } from "@/lib/domain/invitations/recipients";
+import { guessColumns } from "@/lib/domain/invitations/columns";
+import {
+  decodeUtf8Strict,
+  parseRecipientTable,
+  readRecipientTable,
+  type RecipientParseResult,
+} from "@/lib/domain/invitations/recipients";
 import { chunkInviteRows, revalidateInviteRows, toInviteRowInput } from "@/lib/domain/invitations/upload";
 import type { ServiceContext } from "@/lib/services/context";
 import { inviteGuests, type InviteSummary } from "@/lib/services/invitations";
@@ -44,11 +50,16 @@ function add(tally: Tally, summary: Pick<InviteSummary, keyof Tally>): void {
   tally.rejected += summary.rejected;
 }
 
+/** As the invite panel reads a file: decode, read the cells, guess the columns (confirmed as guessed), parse. */
 function decodeAndParse(bytes: Uint8Array): Extract<RecipientParseResult, { ok: true }> {
   const decoded = decodeUtf8Strict(bytes);
   if (!decoded.ok) throw new Error(`decodeUtf8Strict refused the upload: ${decoded.error.message}`);
-  const parsed = parseRecipientCsv(decoded.text);
-  if (!parsed.ok) throw new Error(`parseRecipientCsv refused the upload: ${parsed.error.message}`);
+  const read = readRecipientTable(decoded.text);
+  if (!read.ok) throw new Error(`readRecipientTable refused the upload: ${read.error.message}`);
+  const columns = guessColumns(read.table);
+  if (columns?.email !== 1 || columns.name !== 0) throw new Error(`the column guess missed: ${JSON.stringify(columns)}`);
+  const parsed = parseRecipientTable(read.table, columns);
+  if (!parsed.ok) throw new Error(`parseRecipientTable refused the upload: ${parsed.error.message}`);
   return parsed;
 }
 

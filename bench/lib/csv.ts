@@ -1,6 +1,7 @@
 /**
- * The upload the invite benchmark sends: a spreadsheet export as an admin would have it, with repeats of
- * earlier rows typed in another letter case and rows no mailbox could have. Deterministic, so runs compare.
+ * The upload the invite benchmark sends: a spreadsheet export as an admin would have it, its columns named the
+ * way Outlook names them (so the column guess does real work), with repeats of earlier rows typed in another
+ * letter case and rows no mailbox could have. Deterministic, so runs compare.
  */
 export interface UploadSpec {
   rows: number;
@@ -65,7 +66,7 @@ function otherCase(email: string, variant: number): string {
 
 export function generateUpload(spec: UploadSpec = DEFAULT_UPLOAD): GeneratedUpload {
   const random = prng(spec.seed);
-  const lines = ["email,name,company"];
+  const lines = ["Full Name,E-mail Address,Company"];
   const uniques: string[] = [];
   let duplicates = 0;
   let invalid = 0;
@@ -74,13 +75,13 @@ export function generateUpload(spec: UploadSpec = DEFAULT_UPLOAD): GeneratedUplo
   for (let i = 0; i < spec.rows; i++) {
     if (i % spec.invalidEvery === invalidOffset) {
       const email = INVALID[invalid % INVALID.length]!;
-      lines.push([cell(email), cell(`Broken ${invalid}`), cell("Nowhere Ltd")].join(","));
+      lines.push([cell(`Broken ${invalid}`), cell(email), cell("Nowhere Ltd")].join(","));
       invalid += 1;
     } else if (i % spec.duplicateEvery === spec.duplicateEvery - 1 && uniques.length > 0) {
       const original = uniques[Math.floor(random() * uniques.length)]!;
       const email = otherCase(original, duplicates);
       if (email !== original) duplicatesInOtherCase += 1;
-      lines.push([cell(email), cell(`Repeat ${duplicates}`), cell("Acme, Inc.")].join(","));
+      lines.push([cell(`Repeat ${duplicates}`), cell(email), cell("Acme, Inc.")].join(","));
       duplicates += 1;
     } else {
       const n = uniques.length;
@@ -88,7 +89,7 @@ export function generateUpload(spec: UploadSpec = DEFAULT_UPLOAD): GeneratedUplo
       uniques.push(email);
       // Quoted commas and accents: the parser's real work, not only the happy path.
       const company = n % 5 === 0 ? `Société ${n % 97}, SARL` : `Company ${n % 97}`;
-      lines.push([cell(email), cell(`Guest ${n}`), cell(company)].join(","));
+      lines.push([cell(`Guest ${n}`), cell(email), cell(company)].join(","));
     }
   }
   return {

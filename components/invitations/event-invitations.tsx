@@ -2,7 +2,8 @@
 import { useState } from "react";
 import { InvitePanel } from "./invite-panel";
 import { InvitationsTable } from "./invitations-table";
-import type { BulkAction, InvitationPage, InviteAction, ListInvitationsAction } from "./types";
+import type { RememberedColumns } from "@/lib/domain/invitations/columns";
+import type { BulkAction, InvitationPage, InviteAction, ListInvitationsAction, RememberColumnsAction } from "./types";
 
 interface Props {
   eventId: string;
@@ -10,17 +11,27 @@ interface Props {
   canInvite: boolean;
   initialPage: InvitationPage;
   invite: InviteAction;
+  rememberedColumns: RememberedColumns | null;
+  saveColumns: RememberColumnsAction;
   list: ListInvitationsAction;
   resend: BulkAction;
   revoke: BulkAction;
 }
 
 /** The invite panel and the table share one reload signal, so new guests show up without a page reload. */
-export function EventInvitations({ eventId, canInvite, initialPage, invite, list, resend, revoke }: Props) {
+export function EventInvitations({ eventId, canInvite, initialPage, invite, rememberedColumns, saveColumns, list, resend, revoke }: Props) {
   const [reloadKey, setReloadKey] = useState(0);
   return (
     <div className="stack">
-      {canInvite ? <InvitePanel eventId={eventId} invite={invite} onInvited={() => setReloadKey((k) => k + 1)} /> : null}
+      {canInvite ? (
+        <InvitePanel
+          eventId={eventId}
+          invite={invite}
+          rememberedColumns={rememberedColumns}
+          saveColumns={saveColumns}
+          onInvited={() => setReloadKey((k) => k + 1)}
+        />
+      ) : null}
       <InvitationsTable eventId={eventId} initial={initialPage} list={list} resend={resend} revoke={revoke} reloadKey={reloadKey} />
     </div>
   );

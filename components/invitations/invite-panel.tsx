@@ -2,16 +2,28 @@
 import Link from "next/link";
 import { useId, useRef, useState, type FormEvent } from "react";
 import {
+  describeColumns,
+  detectHeaderRow,
+  guessColumns,
+  recallColumns,
+  rememberColumns,
+  type ColumnMapping,
+  type RecipientTable,
+  type RememberedColumns,
+} from "@/lib/domain/invitations/columns";
+import {
   decodeUtf8Strict,
   DEFAULT_RECIPIENT_LIMITS,
-  parseRecipientCsv,
   parseRecipientList,
+  parseRecipientTable,
   parseSingleRecipient,
+  readRecipientTable,
   type RecipientCounts,
   type RecipientRow,
 } from "@/lib/domain/invitations/recipients";
 import { chunkInviteRows, toInviteRowInput, type InviteRowInput } from "@/lib/domain/invitations/upload";
-import type { InviteAction, UploadRowOutcome } from "./types";
+import { ColumnStep, type ColumnDraft, type DraftSource } from "./column-step";
+import type { InviteAction, RememberColumnsAction, UploadRowOutcome } from "./types";
 import styles from "./invitations.module.css";
 
 type Mode = "single" | "list" | "csv";
@@ -24,6 +36,15 @@ interface Preview {
   counts: RecipientCounts;
   warnings: string[];
   columns: string[];
+  /** For a file: where the address and the name were read from, in words. */
+  mappedFrom?: string;
+}
+
+/** A file read into cells, waiting for (or past) the column step. */
+interface Upload {
+  table: RecipientTable;
+  draft: ColumnDraft;
+  source: DraftSource;
 }
 
 interface ProblemRow {
@@ -46,6 +67,9 @@ interface Outcome {
 interface Props {
   eventId: string;
   invite: InviteAction;
+  /** The columns confirmed for this event's previous upload, offered first for the next file. */
+  rememberedColumns: RememberedColumns | null;
+  saveColumns: RememberColumnsAction;
   /** Called after rows were invited, so the table below can refresh. */
   onInvited?: () => void;
 }
@@ -67,7 +91,24 @@ function browserProblems(rows: RecipientRow[]): ProblemRow[] {
   return out;
 }
 
-export function InvitePanel({ eventId, invite, onInvited }: Props) {
+/** The remembered columns if this file has them, else the guess, else nothing chosen yet. */
+function firstDraft(table: RecipientTable, remembered: RememberedColumns | null): Upload {
+  const recalled = remembered ? recallColumns(table, remembered) : null;
+  if (recalled) return { table, draft: recalled, source: "remembered" };
+  const guessed = guessColumns(table);
+  if (guessed) return { table, draft: guessed, source: "guessed" };
+  return { table, draft: { headerRow: detectHeaderRow(table), email: null, name: null, lastName: null }, source: "none" };
+}
+
+/** "email from “E-mail Address” (I), name from “First Name” + “Last Name”": said next to the counts. */
+function mappedFrom(table: RecipientTable, mapping: ColumnMapping): string {
+  const titles = describeColumns(table, mapping.headerRow).map((c) => c.title);
+  const title = (col: number) => `“${titles[col] ?? col + 1}”`;
+  const name = [mapping.name, mapping.lastName].filter((c): c is number => c !== null && c !== mapping.email);
+  return `Email from column ${title(mapping.email)}${name.length > 0 ? `, name from ${name.map(title).join(" + ")}` : ", no name"}.`;
+}
+
+export function InvitePanel({ eventId, invite, rememberedColumns, saveColumns, onInvited }: Props) {
   const ids = useId();
   const fileRef = useRef<HTMLInputElement>(null);
   const [mode, setMode] = useState<Mode>("single");
@@ -83,9 +124,12 @@ export function InvitePanel({ eventId, invite, onInvited }: Props) {
   const [reading, setReading] = useState(false);
   const [pendingRows, setPendingRows] = useState<InviteRowInput[][]>([]);
   const [uploadTotal, setUploadTotal] = useState(0);
+  const [upload, setUpload] = useState<Upload | null>(null);
+  const [remembered, setRemembered] = useState(rememberedColumns);
 
   function reset(keepMode = true) {
     setPreview(null);
+    setUpload(null);
     setUploadError(null);
     setOutcome(null);
     setFailure(null);
@@ -95,7 +139,7 @@ export function InvitePanel({ eventId, invite, onInvited }: Props) {
     if (!keepMode) setMode("single");
   }
 
-  function showParse(result: ReturnType<typeof parseRecipientList>) {
+  function showParse(result: ReturnType<typeof parseRecipientList>, from?: string) {
     if (!result.ok) {
       setPreview(null);
       setUploadError(result.error.message);
@@ -103,7 +147,7 @@ export function InvitePanel({ eventId, invite, onInvited }: Props) {
       return;
     }
     setUploadError(null);
-    setPreview({ rows: result.rows, counts: result.counts, warnings: result.warnings, columns: result.columns });
+    setPreview({ rows: result.rows, counts: result.counts, warnings: result.warnings, columns: result.columns, mappedFrom: from });
     const { ok, duplicate, invalid } = result.counts;
     setStatus(`${plural(ok, "guest")} ready to invite, ${n(duplicate)} duplicate, ${n(invalid)} invalid.`);
   }
@@ -124,12 +168,32 @@ export function InvitePanel({ eventId, invite, onInvited }: Props) {
         setUploadError(decoded.error.message);
         return;
       }
-      showParse(parseRecipientCsv(decoded.text));
+      const read = readRecipientTable(decoded.text);
+      if (!read.ok) {
+        setUploadError(read.error.message);
+        return;
+      }
+      const next = firstDraft(read.table, remembered);
+      setUpload(next);
+      setStatus(next.source === "none" ? "Choose the column that holds the email addresses." : "Check the columns, then continue.");
     } catch {
       setUploadError("The file could not be read. Try choosing it again.");
     } finally {
       setReading(false);
     }
+  }
+
+  function confirmColumns(mapping: ColumnMapping) {
+    if (!upload) return;
+    setUpload({ ...upload, draft: mapping });
+    showParse(parseRecipientTable(upload.table, mapping), mappedFrom(upload.table, mapping));
+    // Remembering is a convenience for the next file: if it fails, this upload goes on all the same.
+    const columns = rememberColumns(upload.table, mapping);
+    void saveColumns(eventId, columns)
+      .then((saved) => {
+        if (saved.ok) setRemembered(columns);
+      })
+      .catch(() => undefined);
   }
 
   /** Sends chunk after chunk, accumulating the server's verdicts; stops at the first refusal, keeping what went in. */
@@ -315,11 +379,25 @@ export function InvitePanel({ eventId, invite, onInvited }: Props) {
             onChange={(e) => void onFile(e.target.files?.[0])}
           />
           <span className="hint" id={`${ids}-file-hint`}>
-            A header row with an “email” column; “name” is optional and every other column becomes a template
-            variable. UTF-8, up to 2 MB and 10,000 rows.
+            A spreadsheet or an address book export (Outlook, Google Contacts, Mailchimp …), with or without a
+            header row: you check which column is which next. UTF-8, up to 2 MB and 10,000 rows.
           </span>
           {reading ? <span className="hint">Reading the file…</span> : null}
         </div>
+      ) : null}
+
+      {mode === "csv" && upload && !preview && !outcome && !busy ? (
+        <ColumnStep
+          table={upload.table}
+          draft={upload.draft}
+          source={upload.source}
+          onChange={(draft) => setUpload({ ...upload, draft })}
+          onConfirm={confirmColumns}
+          onCancel={() => {
+            reset();
+            if (fileRef.current) fileRef.current.value = "";
+          }}
+        />
       ) : null}
 
       {uploadError ? (
@@ -336,6 +414,7 @@ export function InvitePanel({ eventId, invite, onInvited }: Props) {
             <Stat label="Duplicates" value={preview.counts.duplicate} testId="preview-duplicate" />
             <Stat label="Invalid" value={preview.counts.invalid} testId="preview-invalid" />
           </div>
+          {preview.mappedFrom ? <p className="muted">{preview.mappedFrom}</p> : null}
           {preview.columns.length > 0 ? (
             <p className="muted">
               Template variables from the file: {preview.columns.map((c) => `invitee.fields.${c}`).join(", ")}
@@ -351,6 +430,18 @@ export function InvitePanel({ eventId, invite, onInvited }: Props) {
             <button className="button primary" type="button" disabled={okCount === 0} onClick={startUpload}>
               {okCount === 0 ? "Nobody to invite" : `Invite ${plural(okCount, "guest")}`}
             </button>
+            {upload ? (
+              <button
+                className="button"
+                type="button"
+                onClick={() => {
+                  setPreview(null);
+                  setStatus("Check the columns, then continue.");
+                }}
+              >
+                Change columns
+              </button>
+            ) : null}
             <button
               className="button"
               type="button"

@@ -1,4 +1,5 @@
 import type { InvitationStatus } from "@/lib/domain/invitations/status";
+import type { RememberedColumns } from "@/lib/domain/invitations/columns";
 import type { InviteRowInput } from "@/lib/domain/invitations/upload";
 import type { ActionResult } from "@/components/events/types";
 
@@ -43,6 +44,8 @@ export interface InviteChunkView {
 }
 
 export type InviteAction = (eventId: string, rows: InviteRowInput[]) => Promise<ActionResult<InviteChunkView>>;
+
+export type RememberColumnsAction = (eventId: string, columns: RememberedColumns) => Promise<ActionResult>;
 
 export interface BulkOutcomeView {
   id: string;

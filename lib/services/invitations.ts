@@ -8,6 +8,7 @@ import {
   type InvitationDoc,
   type JobDoc,
 } from "@/lib/adapters/firestore/schemas";
+import { emailSearchPrefix, hasUtf8LocalPart, UTF8_LOCAL_PART_SUPPORT } from "@/lib/domain/email-address";
 import { linkExpiry } from "@/lib/domain/events/schema";
 import { invitationIdFor, queueJobIdFor } from "@/lib/domain/invitations/identity";
 import type { RecipientRow } from "@/lib/domain/invitations/recipients";
@@ -215,6 +216,24 @@ async function anyProviderEnabled(ctx: ServiceContext): Promise<boolean> {
   return found.length > 0;
 }
 
+/**
+ * A non-ASCII local part can only leave through a provider that carries SMTPUTF8 (an SMTP relay). With none
+ * enabled, such addresses are refused now, with the reason, instead of queued for a send that can only fail.
+ * Costs a read per enabled provider, and only for uploads that hold such an address.
+ */
+async function refuseUnsendable(ctx: ServiceContext, recipients: Recipient[], outcomes: InviteRowOutcome[]): Promise<Recipient[]> {
+  if (!recipients.some((r) => hasUtf8LocalPart(r.emailKey))) return recipients;
+  const enabled = await ctx.db.query("invite.providers", collections.providers, { where: [["enabled", "==", true]], limit: 50 });
+  if (enabled.some((p) => UTF8_LOCAL_PART_SUPPORT[p.data.kind].supported)) return recipients;
+  const reason =
+    "No enabled provider can send to an address with non-ASCII characters before the @: that needs an SMTP provider whose server offers SMTPUTF8 (SendGrid and Resend cannot)";
+  return recipients.filter((r) => {
+    if (!hasUtf8LocalPart(r.emailKey)) return true;
+    outcomes.push({ row: r.row, email: r.email, outcome: "rejected", reason });
+    return false;
+  });
+}
+
 export type InviteFailureCode = "not_found" | "conflict" | "unavailable";
 
 /**
@@ -245,7 +264,7 @@ export async function inviteGuests(
   }
 
   const outcomes: InviteRowOutcome[] = [];
-  const recipients: Recipient[] = [];
+  const listed: Recipient[] = [];
   const seen = new Set<string>();
   for (const r of rows) {
     const email = r.email ?? "";
@@ -255,9 +274,10 @@ export async function inviteGuests(
       outcomes.push({ row: r.row, email, outcome: "duplicate", reason: r.reason ?? "Listed twice in this upload" });
     } else {
       seen.add(r.emailKey);
-      recipients.push({ row: r.row, email: r.email, emailKey: r.emailKey, name: r.name, fields: r.fields });
+      listed.push({ row: r.row, email: r.email, emailKey: r.emailKey, name: r.name, fields: r.fields });
     }
   }
+  const recipients = await refuseUnsendable(ctx, listed, outcomes);
 
   const chunks: Recipient[][] = [];
   for (let i = 0; i < recipients.length; i += CHUNK) chunks.push(recipients.slice(i, i + CHUNK));
@@ -444,7 +464,7 @@ export async function listInvitations(
   } else if (filter.statuses && filter.statuses.length > 0) {
     where.push(["status", "in", [...filter.statuses]]);
   }
-  const search = filter.search?.trim().toLowerCase();
+  const search = filter.search === undefined ? "" : emailSearchPrefix(filter.search);
   if (search) {
     where.push(["emailKey", ">=", search]);
     where.push(["emailKey", "<", `${search}\uf8ff`]);

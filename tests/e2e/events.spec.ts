@@ -94,6 +94,7 @@ test("an organiser creates an event, invites from a CSV, sees counters move live
   // Upload: good, duplicate and bad rows are told apart before anything is sent.
   await page.getByLabel("Upload a CSV file").check();
   await page.getByLabel("CSV file", { exact: true }).setInputFiles({ name: "guests.csv", mimeType: "text/csv", buffer: Buffer.from(CSV, "utf8") });
+  await page.getByRole("button", { name: "Use these columns" }).click();
   const preview = page.getByTestId("invite-preview");
   await expect(preview.getByTestId("preview-ok").locator(".value")).toHaveText("3");
   await expect(preview.getByTestId("preview-duplicate").locator(".value")).toHaveText("1");

@@ -23,6 +23,18 @@ export interface CaughtMessage {
   receivedAt: number;
   /** AUTH user of the session, if it authenticated. */
   user: string | null;
+  /** The client asked for SMTPUTF8 in MAIL FROM (RFC 6531), as it must for a non-ASCII address. */
+  smtpUtf8: boolean;
+  /**
+   * MAIL FROM and every RCPT TO exactly as the client sent them. `from` and `to` above come from smtp-server,
+   * which decodes punycode domains to Unicode; this is what was on the wire.
+   */
+  wire: WireEnvelope;
+}
+
+export interface WireEnvelope {
+  mailFrom: string;
+  rcptTo: string[];
 }
 
 export interface SmtpReply {
@@ -40,6 +52,8 @@ export interface SmtpCatcherOptions {
   starttls?: boolean;
   /** Keep the raw message text (default true). */
   recordRaw?: boolean;
+  /** Offer SMTPUTF8 in the EHLO answer (default true), like most current relays. */
+  smtpUtf8?: boolean;
 }
 
 export interface SmtpCatcher {
@@ -107,6 +121,26 @@ export async function startSmtpCatcher(options: SmtpCatcherOptions = {}): Promis
   let connections = 0;
   let seq = 0;
   const pendingTimers = new Set<ReturnType<typeof setTimeout>>();
+  const wireByConnection = new Map<string, WireEnvelope>();
+
+  /**
+   * smtp-server reports each command line it receives, by connection id, to a bunyan-style logger at debug level:
+   * the only place the envelope appears as sent. Nothing else is logged.
+   */
+  const commandRecorder = {
+    debug(entry: { tnx?: unknown; cid?: unknown }, _message: unknown, line?: unknown) {
+      if (entry.tnx !== "command" || typeof entry.cid !== "string" || typeof line !== "string") return;
+      const mailFrom = /^MAIL FROM:\s*<([^>]*)>/i.exec(line)?.[1];
+      const rcptTo = /^RCPT TO:\s*<([^>]*)>/i.exec(line)?.[1];
+      if (mailFrom !== undefined) wireByConnection.set(entry.cid, { mailFrom, rcptTo: [] });
+      else if (rcptTo !== undefined) wireByConnection.get(entry.cid)?.rcptTo.push(rcptTo);
+    },
+    trace() {},
+    info() {},
+    warn() {},
+    error() {},
+    fatal() {},
+  };
 
   /** Takes one scripted failure if it applies at this stage; each message consumes at most one. */
   function scriptedAt(stage: SmtpStage, session: SMTPServerSession | null): SmtpReply | null {
@@ -121,12 +155,13 @@ export async function startSmtpCatcher(options: SmtpCatcherOptions = {}): Promis
   }
 
   const server = new SMTPServer({
-    // The default certificate warning goes to stderr unless logging is explicitly off.
-    logger: false,
+    // Also keeps smtp-server's default certificate warning off stderr.
+    logger: commandRecorder,
     secure: false,
     authOptional: options.auth === undefined,
     allowInsecureAuth: true,
     disabledCommands: options.starttls ? [] : ["STARTTLS"],
+    hideSMTPUTF8: options.smtpUtf8 === false,
     disableReverseLookup: true,
     size: 25 * 1024 * 1024,
     socketTimeout: 30_000,
@@ -182,6 +217,8 @@ export async function startSmtpCatcher(options: SmtpCatcherOptions = {}): Promis
             ...message,
             receivedAt: Date.now(),
             user: typeof session.user === "string" ? session.user : null,
+            smtpUtf8: session.envelope.smtpUtf8 === true,
+            wire: wireByConnection.get(session.id) ?? { mailFrom: "", rcptTo: [] },
           });
           for (const waiter of waiters) {
             if (messages.length >= waiter.count) {
@@ -258,6 +295,7 @@ export async function startSmtpCatcher(options: SmtpCatcherOptions = {}): Promis
       connections = 0;
     },
     async close() {
+      wireByConnection.clear();
       for (const timer of pendingTimers) clearTimeout(timer);
       pendingTimers.clear();
       const done = new Promise<void>((resolve) => server.close(() => resolve()));

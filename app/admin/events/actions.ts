@@ -3,9 +3,11 @@ import { z } from "zod";
 import type { ActionResult, DeleteStepView, EventFormState } from "@/components/events/types";
 import type { BulkOutcomeView, InvitationPage, InviteChunkView } from "@/components/invitations/types";
 import { eventFieldErrors, eventInputSchema } from "@/lib/domain/events/schema";
+import { rememberedColumnsSchema } from "@/lib/domain/invitations/columns";
 import { INVITATION_STATUSES } from "@/lib/domain/invitations/status";
 import { revalidateInviteRows } from "@/lib/domain/invitations/upload";
 import { countEventDocuments, createEvent, deleteEventStep, updateEvent } from "@/lib/services/events";
+import { rememberGuestColumns } from "@/lib/services/guest-columns";
 import { inviteGuests, resendInvitations, revokeInvitations } from "@/lib/services/invitations";
 import { adminAction } from "@/lib/server/admin-action";
 import { serviceContext } from "@/lib/server/services";
@@ -57,6 +59,16 @@ export async function inviteAction(eventId: string, rows: unknown): Promise<Acti
     if (!result.ok) return result;
     const { invited, reinvited, duplicates, rejected } = result;
     return { ok: true, invited, reinvited, duplicates, rejected, rows: result.rows };
+  });
+}
+
+/** The column mapping an organiser confirmed, kept on the event for its next upload. */
+export async function rememberGuestColumnsAction(eventId: string, columns: unknown): Promise<ActionResult> {
+  return adminAction("event.guestColumns", async () => {
+    const id = eventIdSchema.safeParse(eventId);
+    const parsed = rememberedColumnsSchema.safeParse(columns);
+    if (!id.success || !parsed.success) return refused("Those columns could not be read");
+    return rememberGuestColumns(serviceContext(), id.data, parsed.data);
   });
 }
 

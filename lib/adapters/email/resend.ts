@@ -4,6 +4,7 @@ import { systemClock } from "@/lib/ports/clock";
 import type { Mailer, OutgoingEmail, SendResult } from "@/lib/ports/mailer";
 import {
   type Classified,
+  encodeAddresses,
   failed,
   formatAddress,
   headerLookup,
@@ -29,8 +30,11 @@ export function createResendMailer(connection: ResendConnection, options: Mailer
 
   return {
     kind: "resend",
-    async send(email: OutgoingEmail): Promise<SendResult> {
+    async send(outgoing: OutgoingEmail): Promise<SendResult> {
       const elapsed = stopwatch();
+      const encoded = encodeAddresses(outgoing, "resend");
+      if (!encoded.ok) return failed(encoded.refusal, elapsed(), secrets);
+      const { email } = encoded;
       const closer = new AbortController();
       inFlight.add(closer);
       try {

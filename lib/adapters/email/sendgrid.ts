@@ -5,6 +5,7 @@ import { systemClock } from "@/lib/ports/clock";
 import type { Mailer, OutgoingEmail, SendResult } from "@/lib/ports/mailer";
 import {
   type Classified,
+  encodeAddresses,
   failed,
   headerLookup,
   isRecord,
@@ -37,8 +38,11 @@ export function createSendgridMailer(connection: SendgridConnection, options: Ma
 
   return {
     kind: "sendgrid",
-    async send(email: OutgoingEmail): Promise<SendResult> {
+    async send(outgoing: OutgoingEmail): Promise<SendResult> {
       const elapsed = stopwatch();
+      const encoded = encodeAddresses(outgoing, "sendgrid");
+      if (!encoded.ok) return failed(encoded.refusal, elapsed(), secrets);
+      const { email } = encoded;
       try {
         const outcome = await withDeadline(connection.timeoutMs, () =>
           service.send({

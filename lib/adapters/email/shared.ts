@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
+import { parseEmailAddress, UTF8_LOCAL_PART_SUPPORT } from "@/lib/domain/email-address";
 import type { Clock } from "@/lib/ports/clock";
-import type { Address, SendErrorClass, SendResult } from "@/lib/ports/mailer";
+import type { Address, OutgoingEmail, ProviderKind, SendErrorClass, SendResult } from "@/lib/ports/mailer";
 
 /** What every adapter accepts besides its connection. */
 export interface MailerOptions {
@@ -137,6 +138,43 @@ export function retryAfterMs(header: HeaderLookup, nowMs: number): number | unde
 
 function clampWait(ms: number): number {
   return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, Math.ceil(ms)));
+}
+
+export type EncodedEmail = { ok: true; email: OutgoingEmail } | { ok: false; refusal: Classified };
+
+/**
+ * The email with every address as `kind` must receive it: internationalised domains in punycode (queued jobs hold
+ * the Unicode form people read), and a non-ASCII local part only where the provider can carry it (SMTPUTF8):
+ * elsewhere the email is refused here, before anything leaves, with the reason the organiser sees.
+ */
+export function encodeAddresses(email: OutgoingEmail, kind: ProviderKind): EncodedEmail {
+  const support = UTF8_LOCAL_PART_SUPPORT[kind];
+  const cannotCarryUtf8 = support.supported ? null : support.why;
+  // Every address was checked where it entered Herald; one this check does not know goes out as it is, and the
+  // provider's own verdict on it is classified like any other.
+  const encode = (address: string): string | EncodedEmail => {
+    const parsed = parseEmailAddress(address);
+    if (!parsed.ok) return address;
+    if (parsed.utf8Local && cannotCarryUtf8 !== null) {
+      return { ok: false, refusal: { errorClass: "permanent", message: `${cannotCarryUtf8}: ${address}` } };
+    }
+    return parsed.ascii;
+  };
+  const to = encode(email.to.email);
+  if (typeof to !== "string") return to;
+  const from = encode(email.from.email);
+  if (typeof from !== "string") return from;
+  const replyTo = email.replyTo === undefined ? undefined : encode(email.replyTo);
+  if (replyTo !== undefined && typeof replyTo !== "string") return replyTo;
+  return {
+    ok: true,
+    email: {
+      ...email,
+      from: { ...email.from, email: from },
+      to: { ...email.to, email: to },
+      ...(replyTo === undefined ? {} : { replyTo }),
+    },
+  };
 }
 
 /** RFC 5322 display name quoting, for the APIs that take "Name <email>" strings. */

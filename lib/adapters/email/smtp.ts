@@ -1,8 +1,10 @@
 import nodemailer from "nodemailer";
+import { hasUtf8LocalPart } from "@/lib/domain/email-address";
 import { connectionSecrets, type SmtpConnection } from "@/lib/domain/providers/connection";
 import type { Mailer, OutgoingEmail, SendResult } from "@/lib/ports/mailer";
 import {
   type Classified,
+  encodeAddresses,
   failed,
   isRecord,
   NETWORK_ERROR_CODES,
@@ -43,8 +45,12 @@ export function createSmtpMailer(connection: SmtpConnection): Mailer {
 
   return {
     kind: "smtp",
-    async send(email: OutgoingEmail): Promise<SendResult> {
+    async send(outgoing: OutgoingEmail): Promise<SendResult> {
       const elapsed = stopwatch();
+      const encoded = encodeAddresses(outgoing, "smtp");
+      if (!encoded.ok) return failed(encoded.refusal, elapsed(), secrets);
+      const { email } = encoded;
+      const utf8Recipient = hasUtf8LocalPart(email.to.email);
       try {
         const outcome = await withDeadline(connection.timeoutMs, (signal) =>
           transport.sendMail({
@@ -69,19 +75,33 @@ export function createSmtpMailer(connection: SmtpConnection): Mailer {
         const info = outcome.value;
         if (info.accepted.length === 0) {
           return failed(
-            { errorClass: "permanent_recipient", message: `recipient refused: ${info.response}` },
+            explainUtf8Refusal({ errorClass: "permanent_recipient", message: `recipient refused: ${info.response}` }, utf8Recipient),
             elapsed(),
             secrets,
           );
         }
         return { ok: true, providerMessageId: providerMessageId(info), latencyMs: elapsed() };
       } catch (error) {
-        return failed(classifySmtpError(error), elapsed(), secrets);
+        return failed(explainUtf8Refusal(classifySmtpError(error), utf8Recipient), elapsed(), secrets);
       }
     },
     async close(): Promise<void> {
       transport.close();
     },
+  };
+}
+
+/**
+ * nodemailer asks for SMTPUTF8 when the relay offers it, and otherwise sends the address as it is; either way the
+ * relay, or one after it, decides. When it refuses, the organiser should learn that the address itself is why.
+ */
+function explainUtf8Refusal(classified: Classified, utf8Recipient: boolean): Classified {
+  if (!utf8Recipient || (classified.errorClass !== "permanent" && classified.errorClass !== "permanent_recipient")) {
+    return classified;
+  }
+  return {
+    ...classified,
+    message: `The address has non-ASCII characters before the @, which needs SMTPUTF8 on every server on the way; the SMTP server answered: ${classified.message}`,
   };
 }
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { INVITATION_STATUSES } from "@/lib/domain/invitations/status";
 import { JOB_STATES } from "@/lib/domain/delivery/job";
+import { rememberedColumnsSchema } from "@/lib/domain/invitations/columns";
 import { providerHealthSchema } from "@/lib/domain/delivery/provider-health";
 import { defineCollection } from "./collection";
 
@@ -64,6 +65,8 @@ export const eventDocSchema = z.object({
   /** Bumped on every edit: calendar clients replace an entry only when SEQUENCE grows. */
   sequence: z.number().int().nonnegative(),
   counters: eventCountersSchema,
+  /** How the organiser last mapped a guest list's columns, offered again for the next upload. */
+  guestColumns: rememberedColumnsSchema.optional(),
   createdAt: z.date(),
   updatedAt: z.date(),
 });

@@ -5,7 +5,7 @@
  * allow (RFC 6868 uses ^'); and its DTSTAMP comes from Date.now() unless an untyped option is passed, so two
  * renders of the same email differ. What we emit is small enough to own.
  */
-import { checkEmail } from "./recipients";
+import { parseEmailAddress } from "../email-address";
 
 export interface CalendarEvent {
   title: string;
@@ -96,9 +96,10 @@ function utcStamp(date: Date): string {
 }
 
 function mailto(person: CalendarPerson, role: string): string {
-  const check = checkEmail(person.email);
+  const check = parseEmailAddress(person.email);
   if (!check.ok) throw new RangeError(`${role} email is not usable in a calendar file: ${check.reason}`);
-  return `mailto:${check.email}`;
+  // The sending form: calendar clients match attendees against the address the mail was delivered to.
+  return `mailto:${check.ascii}`;
 }
 
 function webUrl(value: string): string {

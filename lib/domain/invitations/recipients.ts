@@ -1,4 +1,6 @@
 import Papa from "papaparse";
+import { hasControlCharacters, isFormulaLike, parseEmailAddress } from "../email-address";
+import { columnLetter, guessColumns, type ColumnMapping, type RecipientTable } from "./columns";
 
 export interface RecipientLimits {
   /** Data rows (CSV) or entries (pasted list) per upload. */
@@ -9,9 +11,10 @@ export interface RecipientLimits {
 
 export const DEFAULT_RECIPIENT_LIMITS: RecipientLimits = { maxRows: 10_000, maxBytes: 2 * 1024 * 1024 };
 
-export const MAX_EMAIL_LENGTH = 254;
 export const MAX_NAME_LENGTH = 200;
 export const MAX_FIELD_LENGTH = 1000;
+/** Template variables per guest: past this, a file is an address book dump, not a guest list. */
+export const MAX_FIELDS = 100;
 
 export type RecipientStatus = "ok" | "duplicate" | "invalid";
 
@@ -22,9 +25,9 @@ export interface RecipientRow {
    */
   row: number;
   status: RecipientStatus;
-  /** As typed (trimmed), for display and for the To: header. */
+  /** As typed (trimmed), with an internationalised domain shown in Unicode; adapters encode it for sending. */
   email?: string;
-  /** Lower-cased `email`: the identity used for duplicates and for the invitation id. */
+  /** The ASCII form lower-cased (see `EmailAddress.key`): the identity used for duplicates and the invitation id. */
   emailKey?: string;
   name?: string;
   /** Template variables from the extra CSV columns, keyed by normalised column name. */
@@ -52,7 +55,8 @@ export type RecipientUploadErrorCode =
   | "empty"
   | "malformed_csv"
   | "missing_email_column"
-  | "duplicate_column";
+  | "duplicate_column"
+  | "too_many_columns";
 
 export interface RecipientUploadError {
   code: RecipientUploadErrorCode;
@@ -71,56 +75,9 @@ export type RecipientParseResult =
     }
   | { ok: false; error: RecipientUploadError };
 
-// C0 (tab included), DEL, C1, and U+2028/2029 which some mail clients treat as line breaks.
-// eslint-disable-next-line no-control-regex -- finding control characters is the point: they inject headers and lines.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-// What spreadsheet apps treat as the start of a formula (CSV injection).
-const FORMULA_START = /^[=+\-@]/;
-const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
-const DOMAIN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$/;
-
-export function hasControlCharacters(value: string): boolean {
-  return CONTROL.test(value);
-}
-
-export function isFormulaLike(value: string): boolean {
-  return FORMULA_START.test(value);
-}
-
 /** Prefix a formula-looking value with an apostrophe, which spreadsheets show as text and do not evaluate. */
 export function escapeSpreadsheetCell(value: string): string {
   return isFormulaLike(value) ? `'${value}` : value;
-}
-
-export type EmailCheck = { ok: true; email: string; emailKey: string } | { ok: false; reason: string };
-
-/**
- * A practical check, not RFC 5322: it accepts what real mailboxes look like and refuses what breaks sending or
- * headers. Quoted local parts, IP-literal domains and non-ASCII addresses are refused; no provider we use takes
- * them reliably.
- */
-export function checkEmail(raw: string): EmailCheck {
-  const email = raw.trim();
-  if (email === "") return { ok: false, reason: "Email is missing" };
-  if (CONTROL.test(email)) return { ok: false, reason: "Email contains a line break or control character" };
-  if (FORMULA_START.test(email)) {
-    return { ok: false, reason: `Email cannot start with "${email[0]}"` };
-  }
-  if (email.length > MAX_EMAIL_LENGTH) {
-    return { ok: false, reason: `Email is longer than ${MAX_EMAIL_LENGTH} characters` };
-  }
-  if (/\s/.test(email)) return { ok: false, reason: "Email contains a space" };
-  const at = email.indexOf("@");
-  if (at === -1 || at !== email.lastIndexOf("@")) {
-    return { ok: false, reason: "Email must contain exactly one @" };
-  }
-  const local = email.slice(0, at);
-  const domain = email.slice(at + 1);
-  if (!domain.includes(".")) return { ok: false, reason: "The domain after @ must contain a dot, e.g. example.com" };
-  if (local.length > 64 || !LOCAL_PART.test(local) || !DOMAIN.test(domain)) {
-    return { ok: false, reason: "Not a valid email address" };
-  }
-  return { ok: true, email, emailKey: email.toLowerCase() };
 }
 
 /**
@@ -233,26 +190,26 @@ function validateRecipient(r: RawRecipient): RecipientRow {
 
   let reason = r.problem;
   if (reason === undefined) {
-    const email = checkEmail(typedEmail);
+    const email = parseEmailAddress(typedEmail);
     if (email.ok) {
-      out.email = email.email;
-      out.emailKey = email.emailKey;
+      out.email = email.display;
+      out.emailKey = email.key;
     } else {
       reason = email.reason;
     }
   }
-  if (reason === undefined && CONTROL.test(name)) reason = "Name contains a line break or control character";
+  if (reason === undefined && hasControlCharacters(name)) reason = "Name contains a line break or control character";
   if (reason === undefined && name.length > MAX_NAME_LENGTH) reason = `Name is longer than ${MAX_NAME_LENGTH} characters`;
   // Flag rejected rows too: they are shown back, and may be exported, as a list of problems.
-  if (FORMULA_START.test(name)) formulaLike.push("name");
+  if (isFormulaLike(name)) formulaLike.push("name");
   for (const [key, rawValue] of Object.entries(r.fields)) {
     const value = rawValue.trim();
     fields[key] = value;
-    if (reason === undefined && CONTROL.test(value)) reason = `"${key}" contains a line break or control character`;
+    if (reason === undefined && hasControlCharacters(value)) reason = `"${key}" contains a line break or control character`;
     if (reason === undefined && value.length > MAX_FIELD_LENGTH) {
       reason = `"${key}" is longer than ${MAX_FIELD_LENGTH} characters`;
     }
-    if (FORMULA_START.test(value)) formulaLike.push(key);
+    if (isFormulaLike(value)) formulaLike.push(key);
   }
 
   if (reason === undefined) out.status = "ok";
@@ -341,30 +298,26 @@ export function parseRecipientList(
   );
 }
 
-function columnLetter(index: number): string {
-  let n = index + 1;
-  let s = "";
-  while (n > 0) {
-    const r = (n - 1) % 26;
-    s = String.fromCharCode(65 + r) + s;
-    n = Math.floor((n - 1) / 26);
-  }
-  return s;
-}
-
 function isBlankRecord(cells: string[]): boolean {
   return cells.every((c) => c.trim() === "");
 }
 
+export type RecipientTableResult = { ok: true; table: RecipientTable } | { ok: false; error: RecipientUploadError };
+
 /**
- * CSV text with a header row. `email` is required and `name` optional (any case, any spacing); every other column
- * becomes a template field under its normalised name. Excel's ";"-separated exports are detected.
+ * Reads CSV text into cells: Excel's ";"-separated exports are detected, a byte-order mark is dropped, quoted
+ * cells keep their commas and line breaks. Which column is which is decided afterwards (see ./columns).
  */
-export function parseRecipientCsv(text: string, limits: RecipientLimits = DEFAULT_RECIPIENT_LIMITS): RecipientParseResult {
+export function readRecipientTable(text: string, limits: RecipientLimits = DEFAULT_RECIPIENT_LIMITS): RecipientTableResult {
   const sizeError = checkSize(text, limits);
   if (sizeError) return { ok: false, error: sizeError };
 
-  const parsed = Papa.parse<string[]>(text.replace(/^\uFEFF/, ""), { header: false, skipEmptyLines: false });
+  const body = text.replace(/^\uFEFF/, "");
+  // Papa guesses the separator from the average number of cells per line, blank lines included, so a two-column
+  // list that ends with a line break averages under two and is read as one column. Guess from lines with content.
+  const sample = body.split(/\r\n|\n|\r/, 200).filter((line) => line.trim() !== "").join("\n");
+  const { delimiter } = Papa.parse<string[]>(sample, { preview: 100 }).meta;
+  const parsed = Papa.parse<string[]>(body, { header: false, skipEmptyLines: false, delimiter });
   const quoteError = parsed.errors.find((e) => e.type === "Quotes");
   if (quoteError) {
     const where = quoteError.row === undefined ? "" : ` near row ${quoteError.row + 1}`;
@@ -376,41 +329,70 @@ export function parseRecipientCsv(text: string, limits: RecipientLimits = DEFAUL
       },
     };
   }
-
   const records = parsed.data;
-  const headerIndex = records.findIndex((r) => !isBlankRecord(r));
-  const header = records[headerIndex];
-  if (headerIndex === -1 || !header) {
-    return { ok: false, error: { code: "empty", message: "The file is empty." } };
-  }
-
-  const dataIndexes: number[] = [];
-  for (let i = headerIndex + 1; i < records.length; i++) {
+  const filled: number[] = [];
+  for (let i = 0; i < records.length; i++) {
     const record = records[i];
-    if (record && !isBlankRecord(record)) dataIndexes.push(i);
+    if (record && !isBlankRecord(record)) filled.push(i);
   }
-  if (dataIndexes.length > limits.maxRows) {
-    return { ok: false, error: tooManyRows(dataIndexes.length, limits.maxRows) };
+  if (filled.length === 0) return { ok: false, error: { code: "empty", message: "The file is empty." } };
+  // Whether the first row is a header is decided later; one row more than the limit is too many either way.
+  if (filled.length > limits.maxRows + 1) return { ok: false, error: tooManyRows(filled.length - 1, limits.maxRows) };
+  return { ok: true, table: { records, filled } };
+}
+
+function listOf(names: string[], max = 5): string {
+  const shown = names.slice(0, max).map((n) => `"${n}"`).join(", ");
+  return names.length > max ? `${shown} and ${names.length - max} more` : shown;
+}
+
+/**
+ * Guests from a table, read with the organiser's mapping. The address column and a full-name column are
+ * Herald's own; every other column with a value becomes a template field under its normalised name (first and
+ * last name columns too, so a template can greet by first name). Columns empty in every row are left out.
+ */
+export function parseRecipientTable(
+  table: RecipientTable,
+  mapping: ColumnMapping,
+  limits: RecipientLimits = DEFAULT_RECIPIENT_LIMITS,
+): RecipientParseResult {
+  const { records } = table;
+  const header = mapping.headerRow ? (records[table.filled[0] ?? -1] ?? []) : null;
+  const dataIndexes = mapping.headerRow ? table.filled.slice(1) : table.filled;
+  if (dataIndexes.length > limits.maxRows) return { ok: false, error: tooManyRows(dataIndexes.length, limits.maxRows) };
+
+  let width = header?.length ?? 0;
+  if (!header) for (const i of dataIndexes) width = Math.max(width, records[i]?.length ?? 0);
+  if (mapping.email >= width) {
+    return { ok: false, error: { code: "missing_email_column", message: "Choose the column that holds the email addresses." } };
   }
 
   const warnings: string[] = [];
-  const names = header.map((h) => normaliseColumnName(h));
-  // Excel exports trailing separators as unnamed, empty columns: drop those quietly.
-  const used = names.map((_, col) => names[col] !== "" || dataIndexes.some((i) => (records[i]?.[col] ?? "").trim() !== ""));
+  const used = Array.from({ length: width }, (_, col) => dataIndexes.some((i) => (records[i]?.[col] ?? "").trim() !== ""));
+  const names = Array.from({ length: width }, (_, col) => (header ? normaliseColumnName(header[col] ?? "") : ""));
+  const leftOut: string[] = [];
   names.forEach((name, col) => {
-    if (name === "" && used[col]) {
-      const raw = header[col]?.trim() ?? "";
-      names[col] = `column_${columnLetter(col).toLowerCase()}`;
-      warnings.push(
-        raw === ""
-          ? `Column ${columnLetter(col)} has no header; its values are available as "${names[col]}".`
-          : `Column ${columnLetter(col)} ("${raw}") is available as "${names[col]}".`,
-      );
+    const raw = header?.[col]?.trim() ?? "";
+    if (!used[col]) {
+      // Excel exports trailing separators as unnamed, empty columns: those go quietly.
+      if (raw !== "") leftOut.push(raw);
+      return;
     }
+    if (name !== "") return;
+    names[col] = `column_${columnLetter(col).toLowerCase()}`;
+    if (!header) return;
+    warnings.push(
+      raw === ""
+        ? `Column ${columnLetter(col)} has no header; its values are available as "${names[col]}".`
+        : `Column ${columnLetter(col)} ("${raw}") is available as "${names[col]}".`,
+    );
   });
+  if (leftOut.length > 0) {
+    warnings.push(`Left out ${leftOut.length === 1 ? "an empty column" : `${leftOut.length} empty columns`}: ${listOf(leftOut)}.`);
+  }
 
   const seen = new Map<string, number>();
-  for (let col = 0; col < names.length; col++) {
+  for (let col = 0; col < width; col++) {
     const name = names[col];
     if (!used[col] || !name) continue;
     const earlier = seen.get(name);
@@ -426,21 +408,20 @@ export function parseRecipientCsv(text: string, limits: RecipientLimits = DEFAUL
     seen.set(name, col);
   }
 
-  const emailCol = seen.get("email");
-  if (emailCol === undefined) {
-    const found = header.map((h) => h.trim()).filter((h) => h !== "");
+  const nameCol = mapping.name === mapping.email ? null : mapping.name;
+  const lastCol = mapping.lastName === mapping.email ? null : mapping.lastName;
+  const fieldCols: Array<[string, number]> = [];
+  for (const [name, col] of seen) {
+    if (col !== mapping.email && !(col === nameCol && lastCol === null)) fieldCols.push([name, col]);
+  }
+  if (fieldCols.length > MAX_FIELDS) {
     return {
       ok: false,
       error: {
-        code: "missing_email_column",
-        message: `The first row must be a header with an "email" column. Found: ${found.length > 0 ? found.map((h) => `"${h}"`).join(", ") : "nothing"}.`,
+        code: "too_many_columns",
+        message: `The file has ${fieldCols.length} columns with values besides the address and name; at most ${MAX_FIELDS} can become template variables. Delete the columns you do not need and upload again.`,
       },
     };
-  }
-  const nameCol = seen.get("name");
-  const fieldCols: Array<[string, number]> = [];
-  for (const [name, col] of seen) {
-    if (col !== emailCol && col !== nameCol) fieldCols.push([name, col]);
   }
 
   const raw: RawRecipient[] = [];
@@ -448,16 +429,18 @@ export function parseRecipientCsv(text: string, limits: RecipientLimits = DEFAUL
     const record = records[i] ?? [];
     const fields: Record<string, string> = {};
     for (const [name, col] of fieldCols) fields[name] = record[col] ?? "";
+    const first = nameCol === null ? "" : (record[nameCol] ?? "").trim();
+    const last = lastCol === null ? "" : (record[lastCol] ?? "").trim();
     const entry: RawRecipient = {
       row: i + 1,
-      email: record[emailCol] ?? "",
-      name: nameCol === undefined ? "" : (record[nameCol] ?? ""),
+      email: record[mapping.email] ?? "",
+      name: first !== "" && last !== "" ? `${first} ${last}` : first || last,
       fields,
     };
     // More cells than the header usually means an unquoted comma shifted the values into the wrong columns:
     // sending it would greet someone with their company name.
-    if (record.length > names.length && record.slice(names.length).some((c) => c.trim() !== "")) {
-      entry.problem = `This row has ${record.length} cells but the header has ${names.length}; check for an unquoted comma`;
+    if (header && record.length > header.length && record.slice(header.length).some((c) => c.trim() !== "")) {
+      entry.problem = `This row has ${record.length} cells but the header has ${header.length}; check for an unquoted comma`;
     }
     raw.push(entry);
   }
@@ -467,4 +450,26 @@ export function parseRecipientCsv(text: string, limits: RecipientLimits = DEFAUL
     fieldCols.map(([name]) => name),
     warnings,
   );
+}
+
+/** CSV text read with the best guess of its columns (or the mapping given): the whole path in one call. */
+export function parseRecipientCsv(
+  text: string,
+  limits: RecipientLimits = DEFAULT_RECIPIENT_LIMITS,
+  mapping?: ColumnMapping,
+): RecipientParseResult {
+  const read = readRecipientTable(text, limits);
+  if (!read.ok) return read;
+  const columns = mapping ?? guessColumns(read.table);
+  if (!columns) {
+    const first = (read.table.records[read.table.filled[0]!] ?? []).map((h) => h.trim()).filter((h) => h !== "");
+    return {
+      ok: false,
+      error: {
+        code: "missing_email_column",
+        message: `No column holds email addresses. Found: ${first.length > 0 ? listOf(first, 10) : "nothing"}.`,
+      },
+    };
+  }
+  return parseRecipientTable(read.table, columns, limits);
 }

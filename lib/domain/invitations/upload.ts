@@ -1,12 +1,6 @@
 import { z } from "zod";
-import {
-  hasControlCharacters,
-  isFormulaLike,
-  MAX_FIELD_LENGTH,
-  normaliseColumnName,
-  parseSingleRecipient,
-  type RecipientRow,
-} from "./recipients";
+import { hasControlCharacters, isFormulaLike } from "../email-address";
+import { MAX_FIELD_LENGTH, MAX_FIELDS, normaliseColumnName, parseSingleRecipient, type RecipientRow } from "./recipients";
 
 /**
  * An upload leaves the browser in calls of at most this many rows, each one server action: small enough for a
@@ -19,8 +13,6 @@ export const INVITE_ROWS_PER_CALL = 500;
  * 2 MB file of few, wide rows would otherwise fit 500 rows into one oversized call.
  */
 export const INVITE_BYTES_PER_CALL = 700_000;
-
-const MAX_FIELDS_PER_ROW = 100;
 
 /** What the browser sends per row: the values as parsed, nothing it concluded about them. */
 export interface InviteRowInput {
@@ -44,7 +36,7 @@ const rowSchema = z.strictObject({
       z.string().max(100).refine((k) => k !== "" && normaliseColumnName(k) === k, "Not a column name"),
       z.string().max(MAX_FIELD_LENGTH * 2),
     )
-    .refine((f) => Object.keys(f).length <= MAX_FIELDS_PER_ROW, `At most ${MAX_FIELDS_PER_ROW} columns`)
+    .refine((f) => Object.keys(f).length <= MAX_FIELDS, `At most ${MAX_FIELDS} columns`)
     .optional(),
 });
 

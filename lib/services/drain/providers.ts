@@ -4,6 +4,7 @@ import { applyOutcomes, claimProbe, DEFAULT_HEALTH_CONFIG, recordFailure, type H
 import { grantQuota, nextQuotaReset, quotaPeriodKey, settleQuota, type GrantSpend } from "@/lib/domain/delivery/quota";
 import { rankProviders, type RankedProvider, type Ranking } from "@/lib/domain/delivery/ranking";
 import { createPacer, holdUntil, reserve, withShare, type PacerState } from "@/lib/domain/delivery/rate-limit";
+import { hasUtf8LocalPart, UTF8_LOCAL_PART_SUPPORT } from "@/lib/domain/email-address";
 import type { Mailer, SendResult } from "@/lib/ports/mailer";
 import { toConnection } from "../provider-config";
 import type { DrainPorts } from "./types";
@@ -126,8 +127,16 @@ export class ProviderPool {
    * the single best provider and queue it behind that provider's rate limit while the others idle, so time
    * already queued at a provider counts against it and traffic spills over once the best one is saturated.
    */
-  pick(job: { providerId: string | null; avoidProviderId: string | null }, now: Date, exclude: ReadonlySet<string> = new Set()): RankedProvider | null {
-    const usable = this.rank(now).usable.filter((r) => !exclude.has(r.id));
+  pick(
+    job: { providerId: string | null; avoidProviderId: string | null; to: { email: string } },
+    now: Date,
+    exclude: ReadonlySet<string> = new Set(),
+  ): RankedProvider | null {
+    // An address with a non-ASCII local part only travels where SMTPUTF8 is supported.
+    const utf8 = hasUtf8LocalPart(job.to.email);
+    const usable = this.rank(now).usable.filter(
+      (r) => !exclude.has(r.id) && (!utf8 || UTF8_LOCAL_PART_SUPPORT[this.get(r.id).doc.kind].supported),
+    );
     const pinned = job.providerId ? usable.filter((r) => r.id === job.providerId) : usable;
     const preferred = pinned.filter((r) => r.id !== job.avoidProviderId);
     const candidates = preferred.length > 0 ? preferred : pinned;

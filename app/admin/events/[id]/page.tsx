@@ -8,7 +8,14 @@ import { EventInvitations } from "@/components/invitations/event-invitations";
 import { getEvent } from "@/lib/services/events";
 import { serviceContext } from "@/lib/server/services";
 import { requireAdminPage } from "@/lib/server/session";
-import { deleteStepAction, inviteAction, listInvitationsAction, resendAction, revokeAction } from "../actions";
+import {
+  deleteStepAction,
+  inviteAction,
+  listInvitationsAction,
+  rememberGuestColumnsAction,
+  resendAction,
+  revokeAction,
+} from "../actions";
 import { isEventId, loadInvitationPage, publicFirebaseConfig, toLiveEvent } from "../server";
 
 export const metadata: Metadata = { title: "Event · Herald" };
@@ -63,6 +70,8 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
         canInvite={!deleting}
         initialPage={firstPage}
         invite={inviteAction}
+        rememberedColumns={e.guestColumns ?? null}
+        saveColumns={rememberGuestColumnsAction}
         list={listInvitationsAction}
         resend={resendAction}
         revoke={revokeAction}
