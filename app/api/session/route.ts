@@ -3,6 +3,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import { getContainer } from "@/lib/server/container";
 import { readSession, SESSION_COOKIE } from "@/lib/server/session";
+import { maySignInWith } from "@/lib/domain/admin-access";
 import { logger } from "@/lib/log/logger";
 import { isSameOrigin } from "@/lib/server/same-origin";
 
@@ -20,6 +21,9 @@ export async function POST(request: NextRequest) {
   const { auth, env } = getContainer();
   try {
     const decoded = await auth.verifyIdToken(parsed.data.idToken, true);
+    if (!maySignInWith(decoded)) {
+      return NextResponse.json({ error: "This sign-in cannot open an admin session" }, { status: 403 });
+    }
     if (Date.now() / 1000 - decoded.auth_time > MAX_SIGN_IN_AGE_SECONDS) {
       return NextResponse.json({ error: "Sign in again" }, { status: 401 });
     }
