@@ -14,7 +14,7 @@ const MAX_SIGN_IN_AGE_SECONDS = 5 * 60;
 
 
 export async function POST(request: NextRequest) {
-  if (!isSameOrigin(request)) return NextResponse.json({ error: "Cross-site request refused" }, { status: 403 });
+  if (!isSameOrigin(request, getContainer().env.HERALD_BASE_URL)) return NextResponse.json({ error: "Cross-site request refused" }, { status: 403 });
   const parsed = bodySchema.safeParse(await request.json().catch(() => null));
   if (!parsed.success) return NextResponse.json({ error: "idToken is required" }, { status: 400 });
 
@@ -45,7 +45,7 @@ export async function POST(request: NextRequest) {
 
 /** Sign-out revokes every refresh token of the user, so other devices' sessions end too. */
 export async function DELETE(request: NextRequest) {
-  if (!isSameOrigin(request)) return NextResponse.json({ error: "Cross-site request refused" }, { status: 403 });
+  if (!isSameOrigin(request, getContainer().env.HERALD_BASE_URL)) return NextResponse.json({ error: "Cross-site request refused" }, { status: 403 });
   const session = await readSession();
   if (session.kind !== "anonymous") {
     await getContainer().auth.revokeRefreshTokens(session.identity.uid);
