@@ -2,7 +2,8 @@ import { cookies } from "next/headers";
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import { getContainer } from "@/lib/server/container";
-import { readSession, SESSION_COOKIE } from "@/lib/server/session";
+import { readSession } from "@/lib/server/session";
+import { SESSION_COOKIE, sessionCookieOptions } from "@/lib/server/session-cookie";
 import { maySignInWith } from "@/lib/domain/admin-access";
 import { logger } from "@/lib/log/logger";
 import { isSameOrigin } from "@/lib/server/same-origin";
@@ -29,13 +30,7 @@ export async function POST(request: NextRequest) {
     }
     const expiresIn = env.HERALD_SESSION_DAYS * 24 * 60 * 60 * 1000;
     const sessionCookie = await auth.createSessionCookie(parsed.data.idToken, { expiresIn });
-    (await cookies()).set(SESSION_COOKIE, sessionCookie, {
-      httpOnly: true,
-      secure: new URL(env.HERALD_BASE_URL).protocol === "https:",
-      sameSite: "lax",
-      path: "/",
-      maxAge: expiresIn / 1000,
-    });
+    (await cookies()).set(SESSION_COOKIE, sessionCookie, sessionCookieOptions(env, expiresIn / 1000));
     return NextResponse.json({ ok: true });
   } catch (error) {
     logger.warn("session creation refused", { error });
