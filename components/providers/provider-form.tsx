@@ -15,7 +15,7 @@ import styles from "./providers.module.css";
 import type { SaveProviderAction } from "./types";
 
 type Errors = Partial<Record<ProviderFieldName, string>>;
-type TextFieldName = Exclude<ProviderFieldName, "kind" | "enabled" | "secure" | "requireTLS" | "allowSelfSigned">;
+type TextFieldName = Exclude<ProviderFieldName, "kind" | "enabled" | "secure" | "allowPlaintext" | "allowSelfSigned">;
 
 interface Props {
   /** null: a new provider. */
@@ -42,7 +42,7 @@ const LABELS: Record<ProviderFieldName, string> = {
   host: "SMTP host",
   port: "Port",
   secure: "Implicit TLS",
-  requireTLS: "Require STARTTLS",
+  allowPlaintext: "Allow unencrypted connections",
   allowSelfSigned: "Accept self-signed certificates",
   user: "User name",
   pass: "Password",
@@ -52,7 +52,7 @@ const LABELS: Record<ProviderFieldName, string> = {
 
 /** The fields each kind shows, in the order the error summary lists them. */
 const ORDER: ProviderFieldName[] = [
-  "name", "kind", "priority", "fromEmail", "fromName", "host", "port", "secure", "requireTLS", "allowSelfSigned",
+  "name", "kind", "priority", "fromEmail", "fromName", "host", "port", "secure", "allowPlaintext", "allowSelfSigned",
   "user", "pass", "apiKey", "baseUrl", "dailyQuota", "resetTime", "timezone", "ratePerSecond", "ratePerMinute",
 ];
 
@@ -133,7 +133,7 @@ export function ProviderForm({ providerId, initial, storedSecretFor, timeZones, 
     );
   }
 
-  function check(name: "enabled" | "secure" | "requireTLS" | "allowSelfSigned", hint: string) {
+  function check(name: "enabled" | "secure" | "allowPlaintext" | "allowSelfSigned", hint: string) {
     const hintId = `${fieldId(name)}-hint`;
     const errorId = `${fieldId(name)}-error`;
     return (
@@ -224,8 +224,11 @@ export function ProviderForm({ providerId, initial, storedSecretFor, timeZones, 
               {text("host", { placeholder: "smtp.example.com" })}
               {text("port", { inputMode: "numeric", hint: "587 for STARTTLS, 465 for implicit TLS." })}
             </div>
-            {check("secure", "TLS from the first byte; usually port 465.")}
-            {check("requireTLS", "Refuse to send unless the server upgrades with STARTTLS; usually port 587.")}
+            {check("secure", "TLS from the first byte; always on for port 465. Otherwise Herald insists on STARTTLS.")}
+            {check(
+              "allowPlaintext",
+              "Only for a relay on a trusted network that cannot do TLS: the password and every email cross the network readable. Relays on this machine (127.0.0.1, localhost) never need it.",
+            )}
             {check("allowSelfSigned", "Only for local relays and test servers: the certificate is not verified.")}
             {text("user", { autoComplete: "off", hint: "Leave empty if the server needs no login." })}
             {text("pass", { type: "password", autoComplete: "new-password", hint: secretHint("password") })}

@@ -70,7 +70,7 @@ describe("provider service", () => {
     const stored = await rawProvider(fs, id);
     expect(JSON.stringify(stored)).not.toContain(PASS);
     expect(stored?.secret).toEqual({ iv: expect.any(String), tag: expect.any(String), data: expect.any(String) });
-    expect(stored?.settings).toEqual({ host: catcher.host, port: catcher.port, secure: false, requireTLS: false, allowSelfSigned: false, user: USER });
+    expect(stored?.settings).toEqual({ host: catcher.host, port: catcher.port, secure: false, allowPlaintext: false, allowSelfSigned: false, user: USER });
     expect(stored?.usage).toBeNull();
     expect(stored?.enabled).toBe(true);
     expect(stored?.dailyQuota).toBeNull();
@@ -129,10 +129,10 @@ describe("provider service", () => {
 
   it("refuses invalid input with a message per field and writes nothing", async () => {
     const fs = setup();
-    const result = await saveProvider(fs.ctx, KEY, null, smtp({ name: " ", fromEmail: "nope", timezone: "Mars/Base", port: "70000", secure: true, requireTLS: true, pass: "" }));
+    const result = await saveProvider(fs.ctx, KEY, null, smtp({ name: " ", fromEmail: "nope", timezone: "Mars/Base", port: "70000", secure: true, allowPlaintext: true, pass: "" }));
     expect(result).toMatchObject({ ok: false, code: "invalid_input" });
     if (result.ok) return;
-    expect(Object.keys(result.fieldErrors ?? {}).sort()).toEqual(["fromEmail", "name", "pass", "port", "requireTLS", "timezone"]);
+    expect(Object.keys(result.fieldErrors ?? {}).sort()).toEqual(["allowPlaintext", "fromEmail", "name", "pass", "port", "timezone"]);
     expect((await fs.raw.collection("providers").get()).size).toBe(0);
     expect(await saveProvider(fs.ctx, KEY, "missing", smtp())).toMatchObject({ ok: false, code: "not_found" });
   });

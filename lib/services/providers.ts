@@ -44,7 +44,7 @@ function connectionSettings(values: ProviderFormValues): ProviderDoc["settings"]
       host: values.host,
       port: values.port,
       secure: values.secure,
-      requireTLS: values.requireTLS,
+      allowPlaintext: values.allowPlaintext,
       allowSelfSigned: values.allowSelfSigned,
       ...(values.user === undefined ? {} : { user: values.user }),
     };
@@ -186,7 +186,7 @@ function visibleConnection(settings: ProviderDoc["settings"]): ProviderView["con
     host: str(settings.host),
     port: num(settings.port),
     secure: bool(settings.secure),
-    requireTLS: bool(settings.requireTLS),
+    allowPlaintext: bool(settings.allowPlaintext),
     allowSelfSigned: bool(settings.allowSelfSigned),
     user: str(settings.user),
     baseUrl: str(settings.baseUrl),

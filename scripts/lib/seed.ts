@@ -31,7 +31,7 @@ export async function seedLocalStack(env: NodeJS.ProcessEnv): Promise<void> {
       host,
       port,
       secure: false,
-      requireTLS: false,
+      allowPlaintext: false,
       allowSelfSigned: false,
       user: "",
       pass: "",

@@ -1,4 +1,5 @@
 import { createServer } from "node:net";
+import { networkInterfaces } from "node:os";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ProviderConnectionInput } from "@/lib/domain/providers/connection";
 import type { Mailer, SendResult } from "@/lib/ports/mailer";
@@ -199,8 +200,8 @@ describe("SMTP adapter with STARTTLS", () => {
     await catcher.close();
   });
 
-  it("requireTLS + allowSelfSigned upgrades and delivers", async () => {
-    const mailer = createMailer({ kind: "smtp", host: catcher.host, port: catcher.port, requireTLS: true, allowSelfSigned: true, timeoutMs: 2000 });
+  it("upgrades with STARTTLS when offered, even on loopback, and delivers (allowSelfSigned)", async () => {
+    const mailer = createMailer({ kind: "smtp", host: catcher.host, port: catcher.port, allowSelfSigned: true, timeoutMs: 2000 });
     try {
       expect((await mailer.send(testEmail())).ok).toBe(true);
     } finally {
@@ -210,13 +211,62 @@ describe("SMTP adapter with STARTTLS", () => {
 
   it("an unverifiable certificate without allowSelfSigned → transient, nothing delivered", async () => {
     const before = catcher.messages.length;
-    const mailer = createMailer({ kind: "smtp", host: catcher.host, port: catcher.port, requireTLS: true, timeoutMs: 2000 });
+    const mailer = createMailer({ kind: "smtp", host: catcher.host, port: catcher.port, timeoutMs: 2000 });
     try {
       const result = failure(await mailer.send(testEmail()));
       expect(result.errorClass).toBe("transient");
       expect(catcher.messages.length).toBe(before);
     } finally {
       await mailer.close();
+    }
+  });
+});
+
+/** This machine's address on a real network interface: a relay reached there is not on loopback. */
+function nonLoopbackAddress(): string | undefined {
+  return Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === "IPv4" && !a.internal)?.address;
+}
+
+describe("SMTP adapter and transport encryption", () => {
+  const remote = nonLoopbackAddress();
+
+  it.skipIf(!remote)("refuses to send in clear text to a relay off this machine that offers no STARTTLS", async () => {
+    const catcher = await startSmtpCatcher({ listenHost: remote, auth: { user: USER, pass: PASS } });
+    const mailer = createMailer({ kind: "smtp", host: catcher.host, port: catcher.port, user: USER, pass: PASS, timeoutMs: 3000 });
+    try {
+      const result = failure(await mailer.send(testEmail()));
+      expect(result.message).toMatch(/STARTTLS/i);
+      // Neither the password nor the message crossed the network readable.
+      expect(catcher.messages).toHaveLength(0);
+    } finally {
+      await mailer.close();
+      await catcher.close();
+    }
+  });
+
+  it.skipIf(!remote)("upgrades with STARTTLS to a relay off this machine and delivers", async () => {
+    const catcher = await startSmtpCatcher({ listenHost: remote, starttls: true, auth: { user: USER, pass: PASS } });
+    const mailer = createMailer({ kind: "smtp", host: catcher.host, port: catcher.port, user: USER, pass: PASS, allowSelfSigned: true, timeoutMs: 3000 });
+    try {
+      expect((await mailer.send(testEmail())).ok).toBe(true);
+      expect(catcher.messages).toHaveLength(1);
+    } finally {
+      await mailer.close();
+      await catcher.close();
+    }
+  });
+
+  it.skipIf(!remote)("sends in clear text off this machine only when the provider says so explicitly", async () => {
+    const catcher = await startSmtpCatcher({ listenHost: remote });
+    const mailer = createMailer({ kind: "smtp", host: catcher.host, port: catcher.port, allowPlaintext: true, timeoutMs: 3000 });
+    try {
+      expect((await mailer.send(testEmail())).ok).toBe(true);
+      expect(catcher.messages).toHaveLength(1);
+    } finally {
+      await mailer.close();
+      await catcher.close();
     }
   });
 });

@@ -1,5 +1,5 @@
 import nodemailer from "nodemailer";
-import { connectionSecrets, type SmtpConnection } from "@/lib/domain/providers/connection";
+import { connectionSecrets, smtpTransportSecurity, type SmtpConnection } from "@/lib/domain/providers/connection";
 import type { Mailer, OutgoingEmail, SendResult } from "@/lib/ports/mailer";
 import {
   type Classified,
@@ -19,8 +19,7 @@ export function createSmtpMailer(connection: SmtpConnection): Mailer {
     pool: true,
     host: connection.host,
     port: connection.port,
-    secure: connection.secure,
-    requireTLS: connection.requireTLS,
+    ...smtpTransportSecurity(connection),
     tls: { rejectUnauthorized: !connection.allowSelfSigned },
     auth: connection.user === undefined ? undefined : { user: connection.user, pass: connection.pass },
     maxConnections: connection.maxConnections,

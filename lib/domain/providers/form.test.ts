@@ -53,7 +53,8 @@ describe("provider form", () => {
     expect(errors(smtp({ user: "herald" }))).toEqual({ pass: "Enter the password for this user" });
     expect(errors(smtp({ user: "herald" }), "smtp")).toEqual({});
     expect(errors(smtp({ pass: "secret" }))).toEqual({ user: "Enter the user name for this password, or clear the password" });
-    expect(errors(smtp({ secure: true, requireTLS: true }))).toHaveProperty("requireTLS");
+    expect(errors(smtp({ secure: true, allowPlaintext: true }))).toHaveProperty("allowPlaintext");
+    expect(errors(smtp({ port: "465", allowPlaintext: true }))).toHaveProperty("allowPlaintext");
   });
 
   it("needs an API key for a new API provider, keeps a stored one only for the same kind", () => {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isResetTime } from "@/lib/domain/delivery/quota";
 import { isValidTimeZone } from "@/lib/domain/events/time";
+import { usesImplicitTls } from "./connection";
 
 /**
  * The provider form, shared by the browser (instant field errors) and the server action (the real check).
@@ -33,7 +34,7 @@ export interface ProviderFormFields {
   host: string;
   port: string;
   secure: boolean;
-  requireTLS: boolean;
+  allowPlaintext: boolean;
   allowSelfSigned: boolean;
   user: string;
   pass: string;
@@ -67,7 +68,7 @@ export function emptyProviderFields(kind: ProviderKind = "smtp"): ProviderFormFi
     host: "",
     port: "587",
     secure: false,
-    requireTLS: false,
+    allowPlaintext: false,
     allowSelfSigned: false,
     user: "",
     pass: "",
@@ -93,7 +94,7 @@ export interface StoredProviderFields {
     host?: string;
     port?: number;
     secure?: boolean;
-    requireTLS?: boolean;
+    allowPlaintext?: boolean;
     allowSelfSigned?: boolean;
     user?: string;
     baseUrl?: string;
@@ -118,7 +119,7 @@ export function providerFormFieldsFrom(stored: StoredProviderFields): ProviderFo
     host: c.host ?? "",
     port: c.port === undefined ? "587" : String(c.port),
     secure: c.secure ?? false,
-    requireTLS: c.requireTLS ?? false,
+    allowPlaintext: c.allowPlaintext ?? false,
     allowSelfSigned: c.allowSelfSigned ?? false,
     user: c.user ?? "",
     baseUrl: c.baseUrl ?? "",
@@ -244,7 +245,7 @@ const smtpFields = z.object({
   ),
   port: wholeNumber("The port must be a whole number from 1 to 65535 (usually 587 or 465)", 1, 65_535),
   secure: flag("Implicit TLS"),
-  requireTLS: flag("Require STARTTLS"),
+  allowPlaintext: flag("Allow unencrypted connections"),
   allowSelfSigned: flag("Accept self-signed certificates"),
   user: optionalLine("The user name", 512),
   pass: optionalSecret("The password"),
@@ -285,12 +286,11 @@ export function providerFormSchema(context: ProviderFormContext = { storedSecret
   return providerFields.superRefine((v, ctx) => {
     const keeps = context.storedSecretFor === v.kind;
     if (v.kind === "smtp") {
-      if (v.secure && v.requireTLS) {
-        // STARTTLS upgrades a plain connection; with implicit TLS there is nothing to upgrade.
+      if (usesImplicitTls(v) && v.allowPlaintext) {
         ctx.addIssue({
           code: "custom",
-          path: ["requireTLS"],
-          message: "Pick one: implicit TLS (port 465) or STARTTLS (port 587), not both",
+          path: ["allowPlaintext"],
+          message: "Implicit TLS (or port 465) always encrypts: untick one of the two",
         });
       }
       if (v.user !== undefined && v.pass === undefined && !keeps) {
