@@ -3,10 +3,13 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useId, useRef, useState, type FormEvent, type ReactNode } from "react";
 import {
+  keepsStoredSecret,
   PROVIDER_KIND_LABELS,
   PROVIDER_KINDS,
   providerFieldErrors,
   providerFormSchema,
+  secretMovedAway,
+  type StoredSecret,
   type ProviderFieldName,
   type ProviderFormFields,
   type ProviderKind,
@@ -21,8 +24,8 @@ interface Props {
   /** null: a new provider. */
   providerId: string | null;
   initial: ProviderFormFields;
-  /** Editing: the kind whose password or API key is stored, which a blank secret box keeps. */
-  storedSecretFor: ProviderKind | null;
+  /** Editing: the stored password or API key's kind and endpoint; a blank secret box keeps it only for both. */
+  storedSecret: StoredSecret | null;
   timeZones: readonly string[];
   save: SaveProviderAction;
 }
@@ -56,7 +59,7 @@ const ORDER: ProviderFieldName[] = [
   "user", "pass", "apiKey", "baseUrl", "dailyQuota", "resetTime", "timezone", "ratePerSecond", "ratePerMinute",
 ];
 
-export function ProviderForm({ providerId, initial, storedSecretFor, timeZones, save }: Props) {
+export function ProviderForm({ providerId, initial, storedSecret, timeZones, save }: Props) {
   const router = useRouter();
   const id = useId();
   const [fields, setFields] = useState<ProviderFormFields>(initial);
@@ -65,8 +68,9 @@ export function ProviderForm({ providerId, initial, storedSecretFor, timeZones, 
   const [saving, setSaving] = useState(false);
   const summary = useRef<HTMLDivElement>(null);
   const editing = providerId !== null;
-  const keepsSecret = storedSecretFor === fields.kind;
-  const schema = providerFormSchema({ storedSecretFor });
+  const keepsSecret = keepsStoredSecret(storedSecret, fields.kind, { ...fields });
+  const secretMoved = secretMovedAway(storedSecret, fields.kind, { ...fields });
+  const schema = providerFormSchema({ storedSecret });
 
   const fieldId = (name: ProviderFieldName) => `${id}-${name}`;
 
@@ -164,8 +168,14 @@ export function ProviderForm({ providerId, initial, storedSecretFor, timeZones, 
     );
   }
 
-  const secretHint = (what: string) =>
-    keepsSecret ? `A ${what} is stored. Leave blank to keep it; type a new one to replace it.` : editing && storedSecretFor ? `The stored secret belongs to the previous kind: enter the ${what}.` : undefined;
+  const secretHint = (what: string, endpoint: string) =>
+    keepsSecret
+      ? `A ${what} is stored. Leave blank to keep it; type a new one to replace it.`
+      : secretMoved
+        ? `The ${endpoint} changed: the stored ${what} is only sent where it was saved for, so enter it again.`
+        : editing && storedSecret
+          ? `The stored secret belongs to the previous kind: enter the ${what}.`
+          : undefined;
 
   return (
     <form className={`stack ${styles.form}`} onSubmit={onSubmit} noValidate>
@@ -231,11 +241,11 @@ export function ProviderForm({ providerId, initial, storedSecretFor, timeZones, 
             )}
             {check("allowSelfSigned", "Only for local relays and test servers: the certificate is not verified.")}
             {text("user", { autoComplete: "off", hint: "Leave empty if the server needs no login." })}
-            {text("pass", { type: "password", autoComplete: "new-password", hint: secretHint("password") })}
+            {text("pass", { type: "password", autoComplete: "new-password", hint: secretHint("password", "server, user or encryption") })}
           </>
         ) : (
           <>
-            {text("apiKey", { type: "password", autoComplete: "new-password", hint: secretHint("API key") })}
+            {text("apiKey", { type: "password", autoComplete: "new-password", hint: secretHint("API key", "API address") })}
             {text("baseUrl", {
               type: "url",
               inputMode: "url",
