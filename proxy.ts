@@ -1,15 +1,23 @@
 import { NextResponse, type NextRequest } from "next/server";
+import { isDecodableActionRequest } from "@/lib/server/action-request";
 import { adminContentSecurityPolicy, strictTransportSecurity } from "@/lib/server/csp";
 
 /**
  * Runs before every page and route handler (Next 16's "proxy", formerly middleware). Pages get a
  * Content-Security-Policy with a fresh nonce, passed on in the request's own CSP header, from which Next puts
  * it on every script it writes; the invitation pages keep the stricter policy their handlers set. Outside the
- * emulators every response also gets HSTS.
+ * emulators every response also gets HSTS. A server action call Next could not decode is refused here with a
+ * 400 rather than reaching Next's decoder, which would answer 500.
  */
-export function proxy(request: NextRequest) {
+export async function proxy(request: NextRequest) {
   const env = readEnv(process.env);
   const hsts = strictTransportSecurity(env);
+  if (request.method === "POST" && request.headers.has("next-action") && !(await isDecodableActionRequest(request))) {
+    return new NextResponse("That request was not understood.", {
+      status: 400,
+      headers: { "content-type": "text/plain; charset=utf-8", ...(hsts ? { "Strict-Transport-Security": hsts } : {}) },
+    });
+  }
   const path = request.nextUrl.pathname;
   if (path.startsWith("/invite/") || path.startsWith("/api/")) {
     const response = NextResponse.next();
