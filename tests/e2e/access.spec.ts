@@ -1,6 +1,5 @@
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { expect, request as requests, test, type APIRequestContext } from "@playwright/test";
+import { actions, callAction, concrete, entries, type Entry } from "./build-manifest";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, createNonAdmin, openSession, passwordIdToken } from "./support";
 
 /**
@@ -9,8 +8,6 @@ import { ADMIN_EMAIL, ADMIN_PASSWORD, createNonAdmin, openSession, passwordIdTok
  * list below must refuse an anonymous caller and a signed-in non-admin, so a page, route or action added
  * tomorrow is covered without anyone editing this file.
  */
-
-const DIST = path.resolve(process.env.HERALD_NEXT_DIST_DIR ?? ".next");
 
 /** The only entries anyone may reach, each with why. Keys are "<kind> <pattern>" as enumerated below. */
 const PUBLIC: Record<string, string> = {
@@ -27,60 +24,6 @@ const PUBLIC: Record<string, string> = {
 
 /** Files Next serves from app/ by name (favicon, robots.txt, icons, social images): static, public by nature. */
 const METADATA_FILE = /^(favicon\.ico|robots\.txt|sitemap\.xml|manifest\.(json|webmanifest)|(apple-)?icon\d*(\.\w+)?|(opengraph|twitter)-image\d*(\.\w+)?)$/;
-
-type Kind = "page" | "route";
-interface Entry {
-  kind: Kind;
-  /** The URL pattern, e.g. /admin/events/[id]. */
-  pattern: string;
-}
-
-function readJson<T>(file: string): T {
-  try {
-    return JSON.parse(readFileSync(path.join(DIST, file), "utf8")) as T;
-  } catch (error) {
-    throw new Error(`Cannot read ${file} from ${DIST}: run \`npm run build\` first (${(error as Error).message})`);
-  }
-}
-
-/** app/admin/(group)/@slot/x/page → /admin/x: groups and parallel slots are not part of the URL. */
-function urlPattern(appPath: string): string {
-  const segments = appPath.split("/").filter((s) => s && !s.startsWith("(") && !s.startsWith("@"));
-  return `/${segments.join("/")}`;
-}
-
-function entries(): Entry[] {
-  const manifest = readJson<Record<string, string>>("server/app-paths-manifest.json");
-  return Object.keys(manifest).map((key) => {
-    const kind: Kind = key.endsWith("/route") ? "route" : "page";
-    return { kind, pattern: urlPattern(key.replace(/\/(page|route)$/, "")) };
-  });
-}
-
-interface ActionEntry {
-  id: string;
-  name: string;
-  file: string;
-  /** A page whose bundle holds the action: Next runs an action only from a page that uses it. */
-  page: string;
-}
-
-function actions(): ActionEntry[] {
-  type Manifest = Record<"node" | "edge", Record<string, { workers: Record<string, unknown>; exportedName?: string; filename?: string }>>;
-  const manifest = readJson<Manifest>("server/server-reference-manifest.json");
-  return [...Object.entries(manifest.node ?? {}), ...Object.entries(manifest.edge ?? {})].map(([id, action]) => {
-    const worker = Object.keys(action.workers)[0] ?? "app/page";
-    return { id, name: action.exportedName ?? id, file: action.filename ?? "?", page: urlPattern(worker.replace(/^app/, "").replace(/\/page$/, "")) };
-  });
-}
-
-/** A URL for a pattern: dynamic segments get values no record has, so nothing real is touched. */
-function concrete(pattern: string): string {
-  return pattern
-    .replace(/\[\[\.\.\.[^\]]+\]\]/g, "access-check")
-    .replace(/\[\.\.\.[^\]]+\]/g, "access-check/more")
-    .replace(/\[[^\]]+\]/g, "access-check");
-}
 
 const isPublic = (e: Entry) => `${e.kind} ${e.pattern}` in PUBLIC || (e.kind === "route" && METADATA_FILE.test(e.pattern.split("/").at(-1) ?? ""));
 
@@ -160,18 +103,8 @@ for (const entry of ADMIN_ROUTES) {
 
 for (const action of ACTIONS) {
   test(`server action ${action.name} (${action.file}): refuses anonymous and non-admin callers`, async () => {
-    const invoke = (who: keyof typeof callers) =>
-      caller(who).post(concrete(action.page), {
-        headers: {
-          "next-action": action.id,
-          accept: "text/x-component",
-          origin: base(),
-          "content-type": "text/plain;charset=UTF-8",
-        },
-        // Arguments do not matter: the admin check comes before any of them is read.
-        data: "[]",
-        maxRedirects: 0,
-      });
+    // Arguments do not matter: the admin check comes before any of them is read.
+    const invoke = (who: keyof typeof callers) => callAction(caller(who), action, base(), "[]");
     const anonymous = await invoke("anonymous");
     expect(anonymous.status()).toBe(200);
     expect(await anonymous.text()).toContain('"code":"unauthenticated"');

@@ -1,51 +1,20 @@
 import { randomUUID } from "node:crypto";
 import { expect, test, type APIResponse, type Page } from "@playwright/test";
-import { connectFirestore, type FirestoreContext } from "@/lib/adapters/firestore/connect";
-import type { EventInput } from "@/lib/domain/events/schema";
 import { deriveInvitationToken } from "@/lib/domain/invitations/token";
-import type { ServiceContext } from "@/lib/services/context";
-import { inviteGuests, revokeInvitations } from "@/lib/services/invitations";
+import { revokeInvitations } from "@/lib/services/invitations";
 import { TEST_SECRETS } from "@/scripts/lib/test-env";
-import { recipients, seedEvent, seedProvider } from "@/tests/support/fixtures";
+import { inviteToNewEvent, stackContext } from "./stack-data";
 
 /**
  * The public invitation page, in real Chromium against the production build. Data is seeded by calling the
- * services from this process against the same Firestore emulator project the app uses.
+ * services from this process against the same Firestore emulator project the app uses (./stack-data.ts).
  */
 
 // The viewer is somewhere other than the venue, so the "your time" line has something to add.
 test.use({ timezoneId: "America/New_York" });
 
-let firestore: FirestoreContext | undefined;
-
-function ctx(): ServiceContext & { raw: FirestoreContext["raw"] } {
-  const projectId = process.env.FIREBASE_PROJECT_ID;
-  if (!projectId || !process.env.FIRESTORE_EMULATOR_HOST) {
-    throw new Error("Run through scripts/with-emulators.ts --app: FIREBASE_PROJECT_ID and FIRESTORE_EMULATOR_HOST are needed.");
-  }
-  firestore ??= connectFirestore({ projectId, clock: { now: () => new Date() }, burnShards: 1 });
-  return {
-    db: firestore.db,
-    raw: firestore.raw,
-    clock: { now: () => new Date() },
-    tokenSecret: TEST_SECRETS.tokenSecret,
-    baseUrl: process.env.HERALD_E2E_BASE_URL ?? "http://127.0.0.1:3100",
-  };
-}
-
-/** A fresh event with one invited guest per address; every test gets its own so counts stay exact. */
-async function invite(guests: string[], event: Partial<EventInput> = {}) {
-  const c = ctx();
-  await seedProvider(c.db);
-  const eventId = await seedEvent(c, event);
-  const result = await inviteGuests(c, eventId, recipients(guests));
-  if (!result.ok) throw new Error(result.message);
-  const ids = result.rows.map((r) => {
-    if (r.outcome !== "invited") throw new Error(`${r.email} was not invited: ${r.outcome}`);
-    return r.invitationId;
-  });
-  return { eventId, ids, tokens: ids.map((id) => deriveInvitationToken(TEST_SECRETS.tokenSecret, id, 1)) };
-}
+const ctx = stackContext;
+const invite = inviteToNewEvent;
 
 const unique = (name: string) => `${name}-${randomUUID().slice(0, 8)}@example.com`;
 
