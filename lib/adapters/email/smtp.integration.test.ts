@@ -232,42 +232,43 @@ function nonLoopbackAddress(): string | undefined {
 describe("SMTP adapter and transport encryption", () => {
   const remote = nonLoopbackAddress();
 
-  it.skipIf(!remote)("refuses to send in clear text to a relay off this machine that offers no STARTTLS", async () => {
-    const catcher = await startSmtpCatcher({ listenHost: remote, auth: { user: USER, pass: PASS } });
-    const mailer = createMailer({ kind: "smtp", host: catcher.host, port: catcher.port, user: USER, pass: PASS, timeoutMs: 3000 });
+  /** A catcher on the machine's own network address, and a mailer pointed at it; both closed afterwards. */
+  async function withRemoteRelay(
+    catcherOptions: Parameters<typeof startSmtpCatcher>[0],
+    connection: Partial<Extract<ProviderConnectionInput, { kind: "smtp" }>>,
+    body: (mailer: Mailer, catcher: SmtpCatcher) => Promise<void>,
+  ) {
+    const catcher = await startSmtpCatcher({ ...catcherOptions, listenHost: remote });
+    const mailer = createMailer({ kind: "smtp", host: catcher.host, port: catcher.port, timeoutMs: 3000, ...connection });
     try {
+      await body(mailer, catcher);
+    } finally {
+      await mailer.close();
+      await catcher.close();
+    }
+  }
+
+  it.skipIf(!remote)("refuses to send in clear text to a relay off this machine that offers no STARTTLS", async () => {
+    await withRemoteRelay({ auth: { user: USER, pass: PASS } }, { user: USER, pass: PASS }, async (mailer, catcher) => {
       const result = failure(await mailer.send(testEmail()));
       expect(result.message).toMatch(/STARTTLS/i);
       // Neither the password nor the message crossed the network readable.
       expect(catcher.messages).toHaveLength(0);
-    } finally {
-      await mailer.close();
-      await catcher.close();
-    }
+    });
   });
 
   it.skipIf(!remote)("upgrades with STARTTLS to a relay off this machine and delivers", async () => {
-    const catcher = await startSmtpCatcher({ listenHost: remote, starttls: true, auth: { user: USER, pass: PASS } });
-    const mailer = createMailer({ kind: "smtp", host: catcher.host, port: catcher.port, user: USER, pass: PASS, allowSelfSigned: true, timeoutMs: 3000 });
-    try {
+    await withRemoteRelay({ starttls: true, auth: { user: USER, pass: PASS } }, { user: USER, pass: PASS, allowSelfSigned: true }, async (mailer, catcher) => {
       expect((await mailer.send(testEmail())).ok).toBe(true);
       expect(catcher.messages).toHaveLength(1);
-    } finally {
-      await mailer.close();
-      await catcher.close();
-    }
+    });
   });
 
   it.skipIf(!remote)("sends in clear text off this machine only when the provider says so explicitly", async () => {
-    const catcher = await startSmtpCatcher({ listenHost: remote });
-    const mailer = createMailer({ kind: "smtp", host: catcher.host, port: catcher.port, allowPlaintext: true, timeoutMs: 3000 });
-    try {
+    await withRemoteRelay({}, { allowPlaintext: true }, async (mailer, catcher) => {
       expect((await mailer.send(testEmail())).ok).toBe(true);
       expect(catcher.messages).toHaveLength(1);
-    } finally {
-      await mailer.close();
-      await catcher.close();
-    }
+    });
   });
 });
 
