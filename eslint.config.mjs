@@ -17,12 +17,20 @@ const nodeIo = banGroup(
   ["node:fs", "node:fs/*", "node:net", "node:http", "node:https", "node:child_process", "fs", "net", "http", "https", "child_process"],
   "lib/domain is pure: no I/O.",
 );
-const adapters = banGroup(["@/lib/adapters/*"], "The domain never depends on adapters; adapters depend on the domain.");
+/**
+ * Bans a layer of lib/ however the import spells it: "@/lib/adapters/x", or a relative "../adapters/x" or
+ * "../../lib/adapters/x" (a relative path must not be a way around the direction rules).
+ */
+const banLayer = (layers, message) => ({ regex: `^(?:@/|(?:\\.\\.?/)+)(?:lib/)?(?:${layers.join("|")})(?:/|$)`, message });
+
+const adapters = banLayer(["adapters"], "The domain never depends on adapters; adapters depend on the domain.");
+const innermost = [
+  banLayer(["services", "server", "client"], "The domain is the innermost layer."),
+  banLayer(["components"], "The domain knows nothing of the UI; components import the domain."),
+];
 const mailSdks = banGroup(["nodemailer", "@sendgrid/*", "resend"], "Provider SDKs live in lib/adapters/email only.");
-const serverCode = banGroup(
-  ["@/lib/server/*", "@/lib/services/*", "@/lib/adapters/*", "@/lib/config/*", "firebase-admin", "firebase-admin/*"],
-  "components/ run in the browser: pass data in as props, call server actions, never import server code.",
-);
+const serverMessage = "components/ run in the browser: pass data in as props, call server actions, never import server code.";
+const serverCode = [banLayer(["server", "services", "adapters", "config"], serverMessage), banGroup(["firebase-admin", "firebase-admin/*"], serverMessage)];
 
 export default tseslint.config(
   { ignores: [".next*/**", "node_modules/**", "functions/lib/**", "dist/**", "test-results/**", "playwright-report/**", "next-env.d.ts", ".herald-data/**", ".herald-run/**"] },
@@ -37,15 +45,15 @@ export default tseslint.config(
   },
   {
     files: ["lib/domain/**/*.ts"],
-    rules: { "no-restricted-imports": ["error", { patterns: [firebaseAdmin, webSdk, nextOnly, nodeIo, adapters, mailSdks, banGroup(["@/lib/services/*", "@/lib/server/*"], "The domain is the innermost layer.")] }] },
+    rules: { "no-restricted-imports": ["error", { patterns: [firebaseAdmin, webSdk, nextOnly, nodeIo, adapters, mailSdks, ...innermost] }] },
   },
   {
     files: ["lib/domain/invitations/token.ts", "lib/domain/invitations/identity.ts"],
-    rules: { "no-restricted-imports": ["error", { patterns: [firebaseAdmin, webSdk, nextOnly, adapters, mailSdks] }] },
+    rules: { "no-restricted-imports": ["error", { patterns: [firebaseAdmin, webSdk, nextOnly, adapters, mailSdks, ...innermost] }] },
   },
   {
     files: ["lib/services/**/*.ts", "lib/ports/**/*.ts"],
-    rules: { "no-restricted-imports": ["error", { patterns: [firebaseAdmin, webSdk, nextOnly, mailSdks, banGroup(["@/lib/server/*"], "Services take their ports as arguments; composition roots wire them.")] }] },
+    rules: { "no-restricted-imports": ["error", { patterns: [firebaseAdmin, webSdk, nextOnly, mailSdks, banLayer(["server"], "Services take their ports as arguments; composition roots wire them.")] }] },
   },
   {
     files: ["lib/adapters/email/**/*.ts"],
@@ -57,7 +65,7 @@ export default tseslint.config(
   },
   {
     files: ["components/**/*.{ts,tsx}"],
-    rules: { "no-restricted-imports": ["error", { patterns: [serverCode, mailSdks] }] },
+    rules: { "no-restricted-imports": ["error", { patterns: [...serverCode, mailSdks] }] },
   },
   {
     files: ["app/**/*.{ts,tsx}"],
@@ -69,7 +77,7 @@ export default tseslint.config(
             firebaseAdmin,
             webSdk,
             mailSdks,
-            banGroup(["@/lib/adapters/*"], "Entry points call services through the composition root (lib/server)."),
+            banLayer(["adapters"], "Entry points call services through the composition root (lib/server)."),
           ],
         },
       ],
@@ -81,6 +89,6 @@ export default tseslint.config(
   },
   {
     files: ["lib/client/**/*.ts"],
-    rules: { "no-restricted-imports": ["error", { patterns: [firebaseAdmin, banGroup(["@/lib/server/*", "@/lib/adapters/*"], "lib/client runs in the browser.")] }] },
+    rules: { "no-restricted-imports": ["error", { patterns: [firebaseAdmin, banLayer(["server", "services", "adapters"], "lib/client runs in the browser.")] }] },
   },
 );

@@ -19,6 +19,15 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // Checks of the production build itself (npm test runs them right after `next build`).
+          name: "build",
+          include: ["tests/build/**/*.build.test.ts"],
+          environment: "node",
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: "integration",
           include: ["**/*.integration.test.ts"],
           exclude: ["**/node_modules/**"],

@@ -1,12 +1,14 @@
 /**
  * `npm test`: every check, offline, in one command. Typecheck, lint and unit tests first (cheap, no
- * processes); then one set of emulators on the test ports serves the integration tests and, after a
- * production build, the Playwright tests and the fault suite. Ends with one "N passed, N failed" line.
+ * processes); then a production build and the checks of its client bundle; then one set of emulators on the
+ * test ports serves the integration tests, the Playwright tests and the fault suite. Ends with one
+ * "N passed, N failed" line.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { ROOT } from "./lib/local-stack";
+import { testEnv } from "./lib/test-env";
 import { startTestStack, type TestStack } from "./with-emulators";
 
 interface StepResult {
@@ -69,8 +71,14 @@ async function main() {
   const unit = await run("unit tests", bin("vitest"), ["run", "--project", "unit", "--reporter=default", "--reporter=json", `--outputFile.json=${unitJson}`], env);
   results.push({ name: "unit tests", ok: unit.ok, ...vitestCounts(unitJson), seconds: unit.seconds });
 
-  const build = await run("next build", bin("next"), ["build"], env);
+  // Built with the test stack's secrets in the environment, so the bundle check below would see any that leaked.
+  const build = await run("next build", bin("next"), ["build"], { ...testEnv(), ...env });
   results.push({ name: "next build", ok: build.ok, passed: build.ok ? 1 : 0, failed: build.ok ? 0 : 1, seconds: build.seconds });
+  if (build.ok) {
+    const buildJson = path.join(resultsDir, "build.json");
+    const checked = await run("build checks (client bundle)", bin("vitest"), ["run", "--project", "build", "--reporter=default", "--reporter=json", `--outputFile.json=${buildJson}`], env);
+    results.push({ name: "build checks", ok: checked.ok, ...vitestCounts(buildJson), seconds: checked.seconds });
+  }
 
   let stack: TestStack | null = null;
   try {

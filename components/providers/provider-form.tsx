@@ -3,10 +3,13 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useId, useRef, useState, type FormEvent, type ReactNode } from "react";
 import {
+  keepsStoredSecret,
   PROVIDER_KIND_LABELS,
   PROVIDER_KINDS,
   providerFieldErrors,
   providerFormSchema,
+  secretMovedAway,
+  type StoredSecret,
   type ProviderFieldName,
   type ProviderFormFields,
   type ProviderKind,
@@ -15,14 +18,14 @@ import styles from "./providers.module.css";
 import type { SaveProviderAction } from "./types";
 
 type Errors = Partial<Record<ProviderFieldName, string>>;
-type TextFieldName = Exclude<ProviderFieldName, "kind" | "enabled" | "secure" | "requireTLS" | "allowSelfSigned">;
+type TextFieldName = Exclude<ProviderFieldName, "kind" | "enabled" | "secure" | "allowPlaintext" | "allowSelfSigned">;
 
 interface Props {
   /** null: a new provider. */
   providerId: string | null;
   initial: ProviderFormFields;
-  /** Editing: the kind whose password or API key is stored, which a blank secret box keeps. */
-  storedSecretFor: ProviderKind | null;
+  /** Editing: the stored password or API key's kind and endpoint; a blank secret box keeps it only for both. */
+  storedSecret: StoredSecret | null;
   timeZones: readonly string[];
   save: SaveProviderAction;
 }
@@ -42,7 +45,7 @@ const LABELS: Record<ProviderFieldName, string> = {
   host: "SMTP host",
   port: "Port",
   secure: "Implicit TLS",
-  requireTLS: "Require STARTTLS",
+  allowPlaintext: "Allow unencrypted connections",
   allowSelfSigned: "Accept self-signed certificates",
   user: "User name",
   pass: "Password",
@@ -52,11 +55,11 @@ const LABELS: Record<ProviderFieldName, string> = {
 
 /** The fields each kind shows, in the order the error summary lists them. */
 const ORDER: ProviderFieldName[] = [
-  "name", "kind", "priority", "fromEmail", "fromName", "host", "port", "secure", "requireTLS", "allowSelfSigned",
+  "name", "kind", "priority", "fromEmail", "fromName", "host", "port", "secure", "allowPlaintext", "allowSelfSigned",
   "user", "pass", "apiKey", "baseUrl", "dailyQuota", "resetTime", "timezone", "ratePerSecond", "ratePerMinute",
 ];
 
-export function ProviderForm({ providerId, initial, storedSecretFor, timeZones, save }: Props) {
+export function ProviderForm({ providerId, initial, storedSecret, timeZones, save }: Props) {
   const router = useRouter();
   const id = useId();
   const [fields, setFields] = useState<ProviderFormFields>(initial);
@@ -65,8 +68,9 @@ export function ProviderForm({ providerId, initial, storedSecretFor, timeZones, 
   const [saving, setSaving] = useState(false);
   const summary = useRef<HTMLDivElement>(null);
   const editing = providerId !== null;
-  const keepsSecret = storedSecretFor === fields.kind;
-  const schema = providerFormSchema({ storedSecretFor });
+  const keepsSecret = keepsStoredSecret(storedSecret, fields.kind, { ...fields });
+  const secretMoved = secretMovedAway(storedSecret, fields.kind, { ...fields });
+  const schema = providerFormSchema({ storedSecret });
 
   const fieldId = (name: ProviderFieldName) => `${id}-${name}`;
 
@@ -133,7 +137,7 @@ export function ProviderForm({ providerId, initial, storedSecretFor, timeZones, 
     );
   }
 
-  function check(name: "enabled" | "secure" | "requireTLS" | "allowSelfSigned", hint: string) {
+  function check(name: "enabled" | "secure" | "allowPlaintext" | "allowSelfSigned", hint: string) {
     const hintId = `${fieldId(name)}-hint`;
     const errorId = `${fieldId(name)}-error`;
     return (
@@ -164,8 +168,14 @@ export function ProviderForm({ providerId, initial, storedSecretFor, timeZones, 
     );
   }
 
-  const secretHint = (what: string) =>
-    keepsSecret ? `A ${what} is stored. Leave blank to keep it; type a new one to replace it.` : editing && storedSecretFor ? `The stored secret belongs to the previous kind: enter the ${what}.` : undefined;
+  const secretHint = (what: string, endpoint: string) =>
+    keepsSecret
+      ? `A ${what} is stored. Leave blank to keep it; type a new one to replace it.`
+      : secretMoved
+        ? `The ${endpoint} changed: the stored ${what} is only sent where it was saved for, so enter it again.`
+        : editing && storedSecret
+          ? `The stored secret belongs to the previous kind: enter the ${what}.`
+          : undefined;
 
   return (
     <form className={`stack ${styles.form}`} onSubmit={onSubmit} noValidate>
@@ -224,15 +234,18 @@ export function ProviderForm({ providerId, initial, storedSecretFor, timeZones, 
               {text("host", { placeholder: "smtp.example.com" })}
               {text("port", { inputMode: "numeric", hint: "587 for STARTTLS, 465 for implicit TLS." })}
             </div>
-            {check("secure", "TLS from the first byte; usually port 465.")}
-            {check("requireTLS", "Refuse to send unless the server upgrades with STARTTLS; usually port 587.")}
+            {check("secure", "TLS from the first byte; always on for port 465. Otherwise Herald insists on STARTTLS.")}
+            {check(
+              "allowPlaintext",
+              "Only for a relay on a trusted network that cannot do TLS: the password and every email cross the network readable. Relays on this machine (127.0.0.1, localhost) never need it.",
+            )}
             {check("allowSelfSigned", "Only for local relays and test servers: the certificate is not verified.")}
             {text("user", { autoComplete: "off", hint: "Leave empty if the server needs no login." })}
-            {text("pass", { type: "password", autoComplete: "new-password", hint: secretHint("password") })}
+            {text("pass", { type: "password", autoComplete: "new-password", hint: secretHint("password", "server, user or encryption") })}
           </>
         ) : (
           <>
-            {text("apiKey", { type: "password", autoComplete: "new-password", hint: secretHint("API key") })}
+            {text("apiKey", { type: "password", autoComplete: "new-password", hint: secretHint("API key", "API address") })}
             {text("baseUrl", {
               type: "url",
               inputMode: "url",

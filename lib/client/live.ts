@@ -19,9 +19,9 @@ export type { PublicFirebaseConfig } from "./firebase";
 /**
  * Live admin dashboards: the browser listens to event documents with the Firestore web SDK, so counters move
  * without reloads or polling. The browser holds no lasting credential: the server, having checked the admin
- * session, mints a custom token with an `admin` claim (which firestore.rules requires to read events), and the
- * web SDK keeps it in memory only. Every listener is billed one read per document per snapshot, so each page
- * opens one listener and closes it when it unmounts.
+ * session, mints a custom token whose only claim is the live-listener one (firestore.rules lets it read events
+ * for an hour after the sign-in, and nothing else), and the web SDK keeps it in memory only. Every listener is
+ * billed one read per document per snapshot, so each page opens one listener and closes it when it unmounts.
  */
 
 const COUNTER_KEYS = ["invited", "pending", "delivered", "accepted", "declined", "failed", "revoked"] as const;
@@ -73,34 +73,50 @@ export function toLiveEvent(id: string, data: unknown): LiveEvent | null {
   return parsed.success ? { id, ...parsed.data } : null;
 }
 
-let ready: Promise<Firestore> | null = null;
+interface LiveCredential {
+  db: Firestore;
+  signedInAt: number;
+}
+
+/**
+ * firestore.rules honour a live credential for an hour after its sign-in. A listener refused after most of that
+ * hour asks the server for a new one (the admin session is checked again); a refusal sooner than that is real.
+ */
+const LIVE_CREDENTIAL_RENEW_AFTER_MS = 55 * 60 * 1000;
+
+let ready: Promise<LiveCredential> | null = null;
+let current: LiveCredential | null = null;
 let emulatorConnected = false;
 
-async function signInForLive(config: PublicFirebaseConfig): Promise<Firestore> {
+async function signInForLive(config: PublicFirebaseConfig): Promise<LiveCredential> {
   const auth = await browserAuth(config);
-  if (!auth.currentUser) {
-    const res = await fetch("/api/live-token", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
-    if (!res.ok) throw new Error(`Live updates refused (${res.status})`);
-    const body = (await res.json()) as { token?: unknown };
-    if (typeof body.token !== "string") throw new Error("Live updates refused");
-    await signInWithCustomToken(auth, body.token);
-  }
+  const res = await fetch("/api/live-token", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+  if (!res.ok) throw new Error(`Live updates refused (${res.status})`);
+  const body = (await res.json()) as { token?: unknown };
+  if (typeof body.token !== "string") throw new Error("Live updates refused");
+  await signInWithCustomToken(auth, body.token);
   const db = getFirestore(auth.app);
   if (config.firestoreEmulatorHost && !emulatorConnected) {
     const [host = "127.0.0.1", port = "8080"] = config.firestoreEmulatorHost.split(":");
     connectFirestoreEmulator(db, host, Number(port));
     emulatorConnected = true;
   }
-  return db;
+  current = { db, signedInAt: Date.now() };
+  return current;
 }
 
 /** One sign-in shared by every listener of the page; a failed attempt is forgotten so the next page retries. */
-function liveFirestore(config: PublicFirebaseConfig): Promise<Firestore> {
+function liveCredential(config: PublicFirebaseConfig): Promise<LiveCredential> {
   ready ??= signInForLive(config).catch((error: unknown) => {
     ready = null;
     throw error;
   });
   return ready;
+}
+
+function outlived(error: Error, credential: LiveCredential): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === "permission-denied" && Date.now() - credential.signedInAt >= LIVE_CREDENTIAL_RENEW_AFTER_MS;
 }
 
 /**
@@ -114,18 +130,29 @@ function listen(
 ): () => void {
   let stopped = false;
   let stop: (() => void) | undefined;
-  const onError = (error: Error) => {
+  const run = () =>
+    liveCredential(config).then(
+      (credential) => {
+        if (!stopped) stop = start(credential.db, (error) => onError(error, credential));
+      },
+      (error: Error) => onError(error, null),
+    );
+  const onError = (error: Error, credential: LiveCredential | null) => {
     if (stopped) return;
+    if (credential && outlived(error, credential)) {
+      stop?.();
+      stop = undefined;
+      // Another listener of the page may already have replaced the credential: only the refused one is dropped.
+      if (current === credential) ready = null;
+      onStatus("connecting");
+      void run();
+      return;
+    }
     console.warn("live updates paused", error.message);
     onStatus("paused");
   };
   onStatus("connecting");
-  liveFirestore(config).then(
-    (db) => {
-      if (!stopped) stop = start(db, onError);
-    },
-    (error: Error) => onError(error),
-  );
+  void run();
   return () => {
     stopped = true;
     stop?.();

@@ -90,6 +90,6 @@ function parseWith<S extends z.ZodType>(schema: S, source: Record<string, string
 }
 
 /** True when the Firebase Auth emulator is in use: sign-in then offers email/password for the local admin. */
-export function usesAuthEmulator(env: ServerEnv): boolean {
+export function usesAuthEmulator(env: Pick<ServerEnv, "FIREBASE_AUTH_EMULATOR_HOST">): boolean {
   return Boolean(env.FIREBASE_AUTH_EMULATOR_HOST);
 }

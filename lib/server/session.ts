@@ -3,11 +3,8 @@ import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { isAdmin, type VerifiedIdentity } from "@/lib/domain/admin-access";
 import { getContainer } from "@/lib/server/container";
+import { SESSION_COOKIE } from "@/lib/server/session-cookie";
 
-/**
- * Firebase Hosting and App Hosting forward only a cookie named __session to the app, hence the name.
- */
-export const SESSION_COOKIE = "__session";
 
 export type SessionState =
   | { kind: "anonymous" }

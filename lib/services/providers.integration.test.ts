@@ -6,6 +6,7 @@ import { emptyProviderFields, type ProviderFormFields } from "@/lib/domain/provi
 import type { MailerFactory } from "@/lib/services/provider-config";
 import { testFirestore } from "@/tests/support/firestore";
 import { seedProvider, serviceContext } from "@/tests/support/fixtures";
+import { startResendStandin } from "@/tests/support/provider-standins";
 import { startSmtpCatcher, type SmtpCatcher } from "@/tests/support/smtp-catcher";
 import { toConnection } from "./provider-config";
 import {
@@ -70,7 +71,7 @@ describe("provider service", () => {
     const stored = await rawProvider(fs, id);
     expect(JSON.stringify(stored)).not.toContain(PASS);
     expect(stored?.secret).toEqual({ iv: expect.any(String), tag: expect.any(String), data: expect.any(String) });
-    expect(stored?.settings).toEqual({ host: catcher.host, port: catcher.port, secure: false, requireTLS: false, allowSelfSigned: false, user: USER });
+    expect(stored?.settings).toEqual({ host: catcher.host, port: catcher.port, secure: false, allowPlaintext: false, allowSelfSigned: false, user: USER });
     expect(stored?.usage).toBeNull();
     expect(stored?.enabled).toBe(true);
     expect(stored?.dailyQuota).toBeNull();
@@ -127,12 +128,54 @@ describe("provider service", () => {
     expect(stored?.settings).not.toHaveProperty("user");
   });
 
+  it("never lets a stored API key follow a new API address: a test send after the change cannot carry it there", async () => {
+    const fs = setup();
+    const original = await startResendStandin({ apiKey: API_KEY });
+    const elsewhere = await startResendStandin();
+    try {
+      const fields: ProviderFormFields = { ...emptyProviderFields("resend"), name: "Resend", fromEmail: "events@herald.test", apiKey: API_KEY, baseUrl: original.url };
+      const id = await create(fs, fields);
+
+      const moved = await saveProvider(fs.ctx, KEY, id, { ...fields, apiKey: "", baseUrl: elsewhere.url });
+      expect(moved).toMatchObject({ ok: false, code: "invalid_input", fieldErrors: { apiKey: expect.stringMatching(/enter it again/i) } });
+      await sendTestEmail(fs.ctx, KEY, factory, id, "admin@example.com");
+      expect(elsewhere.requests).toHaveLength(0);
+      expect((await rawProvider(fs, id))?.settings).toEqual({ baseUrl: original.url });
+
+      // Typed again, the key goes where the admin now points it.
+      expect(await saveProvider(fs.ctx, KEY, id, { ...fields, apiKey: "re_for_the_new_address", baseUrl: elsewhere.url })).toEqual({ ok: true, id });
+      await sendTestEmail(fs.ctx, KEY, factory, id, "admin@example.com");
+      expect(elsewhere.requests.map((r) => r.headers.authorization)).toEqual(["Bearer re_for_the_new_address"]);
+    } finally {
+      await original.close();
+      await elsewhere.close();
+    }
+  });
+
+  it("asks for the SMTP password again when the host, port, user or encryption changes, and keeps it otherwise", async () => {
+    const fs = setup();
+    const id = await create(fs);
+    const before = await rawProvider(fs, id);
+    const again = { pass: expect.stringMatching(/enter it again/i) };
+    for (const change of [{ host: "localhost" }, { port: String(catcher.port + 1) }, { user: "someone-else" }, { allowSelfSigned: true }, { allowPlaintext: true }]) {
+      expect(await saveProvider(fs.ctx, KEY, id, smtp({ ...change, pass: "" })), JSON.stringify(change)).toMatchObject({
+        ok: false,
+        code: "invalid_input",
+        fieldErrors: again,
+      });
+    }
+    expect(await rawProvider(fs, id)).toEqual(before);
+    // Only the endpoint matters: a rename or a new quota keeps the password.
+    expect(await saveProvider(fs.ctx, KEY, id, smtp({ name: "Renamed", dailyQuota: "10", pass: "" }))).toEqual({ ok: true, id });
+    expect((await rawProvider(fs, id))?.secret).toEqual(before?.secret);
+  });
+
   it("refuses invalid input with a message per field and writes nothing", async () => {
     const fs = setup();
-    const result = await saveProvider(fs.ctx, KEY, null, smtp({ name: " ", fromEmail: "nope", timezone: "Mars/Base", port: "70000", secure: true, requireTLS: true, pass: "" }));
+    const result = await saveProvider(fs.ctx, KEY, null, smtp({ name: " ", fromEmail: "nope", timezone: "Mars/Base", port: "70000", secure: true, allowPlaintext: true, pass: "" }));
     expect(result).toMatchObject({ ok: false, code: "invalid_input" });
     if (result.ok) return;
-    expect(Object.keys(result.fieldErrors ?? {}).sort()).toEqual(["fromEmail", "name", "pass", "port", "requireTLS", "timezone"]);
+    expect(Object.keys(result.fieldErrors ?? {}).sort()).toEqual(["allowPlaintext", "fromEmail", "name", "pass", "port", "timezone"]);
     expect((await fs.raw.collection("providers").get()).size).toBe(0);
     expect(await saveProvider(fs.ctx, KEY, "missing", smtp())).toMatchObject({ ok: false, code: "not_found" });
   });

@@ -12,6 +12,8 @@ import { nextQuotaReset, quotaPeriodKey, recordSends, remainingQuota } from "@/l
 import { normaliseTimeZone } from "@/lib/domain/events/time";
 import { ProviderConnectionError, type ProviderConnection } from "@/lib/domain/providers/connection";
 import {
+  keepsStoredSecret,
+  providerEndpoint,
   providerFieldErrors,
   providerFormSchema,
   type ProviderFieldName,
@@ -44,7 +46,7 @@ function connectionSettings(values: ProviderFormValues): ProviderDoc["settings"]
       host: values.host,
       port: values.port,
       secure: values.secure,
-      requireTLS: values.requireTLS,
+      allowPlaintext: values.allowPlaintext,
       allowSelfSigned: values.allowSelfSigned,
       ...(values.user === undefined ? {} : { user: values.user }),
     };
@@ -63,10 +65,11 @@ function needsSecret(values: ProviderFormValues): boolean {
 
 /**
  * Creates (id null) or edits a provider from the form's raw values. The secret is sealed with the credentials
- * key and stored only encrypted; a blank secret on edit keeps the stored one. The resulting connection is
- * decrypted and parsed exactly as a drain would before anything is written, so a provider that cannot be
- * used is refused here rather than at send time. Health and usage are left alone on edit: a drain may be
- * updating them concurrently.
+ * key and stored only encrypted; a blank secret on edit keeps the stored one, unless the endpoint it was saved
+ * with changed: then the form asks for it again, so a stored secret never follows a new host or API address.
+ * The resulting connection is decrypted and parsed exactly as a drain would before anything is written, so a
+ * provider that cannot be used is refused here rather than at send time. Health and usage are left alone on
+ * edit: a drain may be updating them concurrently.
  */
 export async function saveProvider(
   ctx: Ctx,
@@ -79,7 +82,8 @@ export async function saveProvider(
     return await ctx.db.transaction("provider.save", async (tx) => {
       const current = id === null ? null : await tx.get(providerRef(id));
       if (id !== null && current === null) return notFound();
-      const parsed = providerFormSchema({ storedSecretFor: current?.secret ? current.kind : null }).safeParse(input);
+      const stored = current?.secret ? { kind: current.kind, endpoint: providerEndpoint(current.kind, current.settings) } : null;
+      const parsed = providerFormSchema({ storedSecret: stored }).safeParse(input);
       if (!parsed.success) return invalid(providerFieldErrors(parsed.error));
       const values = parsed.data;
 
@@ -88,7 +92,9 @@ export async function saveProvider(
         ? null
         : typed !== undefined
           ? sealSecret(credentialsKey, providerId, typed)
-          : (current?.secret ?? null);
+          : keepsStoredSecret(stored, values.kind, values)
+            ? (current?.secret ?? null)
+            : null;
       const now = ctx.clock.now();
       const config = {
         name: values.name,
@@ -186,7 +192,7 @@ function visibleConnection(settings: ProviderDoc["settings"]): ProviderView["con
     host: str(settings.host),
     port: num(settings.port),
     secure: bool(settings.secure),
-    requireTLS: bool(settings.requireTLS),
+    allowPlaintext: bool(settings.allowPlaintext),
     allowSelfSigned: bool(settings.allowSelfSigned),
     user: str(settings.user),
     baseUrl: str(settings.baseUrl),

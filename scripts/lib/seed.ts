@@ -33,7 +33,7 @@ export async function seedLocalStack(env: NodeJS.ProcessEnv): Promise<void> {
       host,
       port,
       secure: false,
-      requireTLS: false,
+      allowPlaintext: false,
       allowSelfSigned: false,
       user: "",
       pass: "",

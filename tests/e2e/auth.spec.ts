@@ -1,5 +1,16 @@
-import { expect, test } from "@playwright/test";
-import { ADMIN_EMAIL, ADMIN_ROUTES, createNonAdmin, signIn, signInAsAdmin } from "./support";
+import { expect, request as requests, test } from "@playwright/test";
+import {
+  ADMIN_EMAIL,
+  ADMIN_PASSWORD,
+  ADMIN_ROUTES,
+  createNonAdmin,
+  customTokenIdToken,
+  jwtClaims,
+  openSession,
+  passwordIdToken,
+  signIn,
+  signInAsAdmin,
+} from "./support";
 
 test("the local admin signs in, sees the admin shell on a phone, and signs out", async ({ page }) => {
   await signInAsAdmin(page);
@@ -57,4 +68,35 @@ test("the session endpoint refuses cross-site requests and forged tokens", async
   });
   expect(forged.status()).toBe(401);
   expect(await forged.text()).not.toMatch(/at .*\.js|stack/i);
+});
+
+test("the live dashboards' credential carries only the live claim and cannot be turned into a session", async ({ request, baseURL }) => {
+  const origin = baseURL!;
+  expect((await openSession(request, origin, await passwordIdToken(ADMIN_EMAIL, ADMIN_PASSWORD))).status()).toBe(200);
+  const minted = await request.post("/api/live-token", { headers: { origin }, data: {} });
+  expect(minted.status()).toBe(200);
+  const customToken = ((await minted.json()) as { token: string }).token;
+  // What Herald adds to the credential is the live claim alone (the account's own claims are Firebase's to add).
+  expect(jwtClaims(customToken).claims).toEqual({ herald_live: true });
+  const liveIdToken = await customTokenIdToken(customToken);
+  expect(jwtClaims(liveIdToken)).toMatchObject({ herald_live: true, firebase: { sign_in_provider: "custom" } });
+
+  // Someone holding only the live credential (an admin since removed from the allowlist, say) gets no session.
+  const stranger = await requests.newContext({ baseURL: origin });
+  try {
+    const refused = await openSession(stranger, origin, liveIdToken);
+    expect(refused.status()).toBe(403);
+    expect((await stranger.storageState()).cookies.map((c) => c.name)).not.toContain("__session");
+    expect((await stranger.get("/admin", { maxRedirects: 0 })).headers().location).toMatch(/\/signin$/);
+  } finally {
+    await stranger.dispose();
+  }
+});
+
+test("the same-origin check trusts the configured base URL, not the Host header", async ({ request }) => {
+  const spoofed = await request.post("/api/session", {
+    headers: { origin: "https://evil.example", host: "evil.example" },
+    data: { idToken: "x".repeat(40) },
+  });
+  expect(spoofed.status()).toBe(403);
 });

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { docRef } from "@/lib/adapters/firestore/collection";
-import { connectFirestore, type FirestoreContext } from "@/lib/adapters/firestore/connect";
 import { collections } from "@/lib/adapters/firestore/schemas";
 import { invitationIdFor } from "@/lib/domain/invitations/identity";
 import { ensureStarterTemplates } from "@/lib/services/templates";
 import { seedProvider } from "@/tests/support/fixtures";
+import { stackFirestore } from "./stack-data";
 import { signInAsAdmin } from "./support";
 
 /**
@@ -15,16 +15,7 @@ import { signInAsAdmin } from "./support";
  * straight to the same Firestore emulator project the app uses.
  */
 
-let firestore: FirestoreContext | undefined;
-
-function db(): FirestoreContext {
-  const projectId = process.env.FIREBASE_PROJECT_ID;
-  if (!projectId || !process.env.FIRESTORE_EMULATOR_HOST) {
-    throw new Error("Run through scripts/with-emulators.ts --app: FIREBASE_PROJECT_ID and FIRESTORE_EMULATOR_HOST are needed.");
-  }
-  firestore ??= connectFirestore({ projectId, clock: { now: () => new Date() }, burnShards: 1 });
-  return firestore;
-}
+const db = stackFirestore;
 
 /** An enabled provider pointing at the test stack's mail catcher, so a running drain has somewhere to send. */
 async function seedMailCatcher() {

@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { expect, test, type Page } from "@playwright/test";
 import { ensureStarterTemplates } from "@/lib/services/templates";
 import { seedEvent, seedProvider } from "@/tests/support/fixtures";
-import { e2eServices, signInAsAdmin } from "./support";
+import { stackContext } from "./stack-data";
+import { signInAsAdmin } from "./support";
 
 /**
  * Guest lists as organisers have them, in real Chromium on a phone-sized screen against the production build:
@@ -15,7 +16,7 @@ const INBOX = process.env.HERALD_TEST_INBOX_URL ?? "http://127.0.0.1:1180";
 
 /** A fresh event whose only way out is the test stack's mail catcher; the admin is on its page. */
 async function openNewEvent(page: Page, title = `Guests ${randomUUID().slice(0, 8)}`): Promise<string> {
-  const c = e2eServices();
+  const c = stackContext();
   const [host = "127.0.0.1", port = "1125"] = SMTP.split(":");
   await seedProvider(c.db, "e2e-guests-smtp", { name: "Mail catcher", settings: { host, port: Number(port), secure: false } });
   await ensureStarterTemplates(c);

@@ -1,42 +1,29 @@
 import { randomUUID } from "node:crypto";
 import { expect, test, type APIResponse, type Page } from "@playwright/test";
-import type { EventInput } from "@/lib/domain/events/schema";
 import { deriveInvitationToken } from "@/lib/domain/invitations/token";
-import { inviteGuests, revokeInvitations } from "@/lib/services/invitations";
+import { revokeInvitations } from "@/lib/services/invitations";
 import { TEST_SECRETS } from "@/scripts/lib/test-env";
-import { recipients, seedEvent, seedProvider } from "@/tests/support/fixtures";
-import { e2eServices } from "./support";
+import { inviteToNewEvent, stackContext } from "./stack-data";
 
 /**
  * The public invitation page, in real Chromium against the production build. Data is seeded by calling the
- * services from this process against the same Firestore emulator project the app uses.
+ * services from this process against the same Firestore emulator project the app uses (./stack-data.ts).
  */
 
 // The viewer is somewhere other than the venue, so the "your time" line has something to add.
 test.use({ timezoneId: "America/New_York" });
 
-/** A fresh event with one invited guest per address; every test gets its own so counts stay exact. */
-async function invite(guests: string[], event: Partial<EventInput> = {}) {
-  const c = e2eServices();
-  await seedProvider(c.db);
-  const eventId = await seedEvent(c, event);
-  const result = await inviteGuests(c, eventId, recipients(guests));
-  if (!result.ok) throw new Error(result.message);
-  const ids = result.rows.map((r) => {
-    if (r.outcome !== "invited") throw new Error(`${r.email} was not invited: ${r.outcome}`);
-    return r.invitationId;
-  });
-  return { eventId, ids, tokens: ids.map((id) => deriveInvitationToken(TEST_SECRETS.tokenSecret, id, 1)) };
-}
+const ctx = stackContext;
+const invite = inviteToNewEvent;
 
 const unique = (name: string) => `${name}-${randomUUID().slice(0, 8)}@example.com`;
 
 async function participants(eventId: string) {
-  return (await e2eServices().raw.collection("participants").where("eventId", "==", eventId).get()).size;
+  return (await ctx().raw.collection("participants").where("eventId", "==", eventId).get()).size;
 }
 
 async function invitation(id: string) {
-  const snap = await e2eServices().raw.collection("invitations").doc(id).get();
+  const snap = await ctx().raw.collection("invitations").doc(id).get();
   return snap.data() as { status: string; answeredAt: unknown } | undefined;
 }
 
@@ -169,7 +156,7 @@ test("a full event keeps the invitation open, and a closed one says so instead o
   expect(await participants(eventId)).toBe(1);
 
   // The deadline cannot be set in the past through the service, so it is moved there in the database.
-  await e2eServices().raw.collection("events").doc(eventId).update({ rsvpDeadline: new Date(Date.now() - 60_000) });
+  await ctx().raw.collection("events").doc(eventId).update({ rsvpDeadline: new Date(Date.now() - 60_000) });
   await page.goto(`/invite/${tokens[1]}`);
   await expect(page.getByText("Answers for this event are closed.")).toBeVisible();
   await expect(page.getByRole("button")).toHaveCount(0);
@@ -190,7 +177,7 @@ test("an edited outcome in the address cannot make the page claim an answer that
 
 test("a revoked link answers 410 with the host's reason, for the page, the form and the calendar", async ({ page, request }) => {
   const { ids, tokens } = await invite([unique("revoked")]);
-  await revokeInvitations(e2eServices(), [ids[0]!]);
+  await revokeInvitations(ctx(), [ids[0]!]);
 
   const response = await page.goto(`/invite/${tokens[0]}`);
   expect(response?.status()).toBe(410);
@@ -208,7 +195,7 @@ test("a revoked link answers 410 with the host's reason, for the page, the form 
 test("an expired link answers 410 and asks for a new one", async ({ page }) => {
   const { ids, tokens } = await invite([unique("late")], { linkLifetimeDays: 1 });
   // The server's clock cannot be moved, so the link's expiry is moved instead.
-  await e2eServices().raw.collection("invitations").doc(ids[0]!).update({ linkExpiresAt: new Date(Date.now() - 60_000) });
+  await ctx().raw.collection("invitations").doc(ids[0]!).update({ linkExpiresAt: new Date(Date.now() - 60_000) });
 
   const response = await page.goto(`/invite/${tokens[0]}`);
   expect(response?.status()).toBe(410);
@@ -286,6 +273,6 @@ test("100 simultaneous accepts of one link make exactly one participant, and eve
   expect(outcomes.filter((o) => o === "accepted")).toHaveLength(1);
   expect(outcomes.filter((o) => o === "already_accepted")).toHaveLength(99);
   expect(await participants(eventId)).toBe(1);
-  const event = await e2eServices().raw.collection("events").doc(eventId).get();
+  const event = await ctx().raw.collection("events").doc(eventId).get();
   expect(event.data()?.counters.accepted).toBe(1);
 });

@@ -88,6 +88,15 @@ test("an admin adds an SMTP provider, sends a test email that arrives, and the p
   const editPath = new URL(page.url()).pathname;
   expect(await serverHtml(page, editPath)).not.toContain(password);
 
+  // Pointing the provider elsewhere needs the password again: a stored one only goes where it was saved for.
+  await page.getByLabel("SMTP host").fill("localhost");
+  await expect(page.getByText("The server, user or encryption changed: the stored password is only sent where it was saved for")).toBeVisible();
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByTestId("form-errors")).toContainText("the saved password is not sent there: enter it again");
+  await expect(page.getByLabel("Password", { exact: true })).toBeFocused();
+  await page.getByLabel("SMTP host").fill(host);
+  await expect(page.getByText("A password is stored. Leave blank to keep it")).toBeVisible();
+
   // Saving with the box left blank keeps the stored password: the provider still sends.
   await page.getByLabel("Priority").fill("5");
   await page.getByRole("button", { name: "Save changes" }).click();

@@ -1,7 +1,4 @@
-import { expect, type Page } from "@playwright/test";
-import { connectFirestore, type FirestoreContext } from "@/lib/adapters/firestore/connect";
-import type { ServiceContext } from "@/lib/services/context";
-import { TEST_SECRETS } from "@/scripts/lib/test-env";
+import { expect, type APIRequestContext, type Page } from "@playwright/test";
 
 export const ADMIN_EMAIL = "admin@herald.local";
 export const ADMIN_PASSWORD = "test-admin-password";
@@ -39,23 +36,34 @@ export async function createNonAdmin(email: string, password: string) {
   if (!res.ok && !(await res.text()).includes("EMAIL_EXISTS")) throw new Error(`signUp failed: ${res.status}`);
 }
 
-let firestore: FirestoreContext | undefined;
+const authEmulator = () => `http://${process.env.FIREBASE_AUTH_EMULATOR_HOST ?? "127.0.0.1:9199"}/identitytoolkit.googleapis.com/v1`;
 
-/**
- * The services' context against the same Firestore emulator project the app under test uses, for seeding data
- * and reading it back from the test process; `raw` reads without the burn meter.
- */
-export function e2eServices(): ServiceContext & { raw: FirestoreContext["raw"] } {
-  const projectId = process.env.FIREBASE_PROJECT_ID;
-  if (!projectId || !process.env.FIRESTORE_EMULATOR_HOST) {
-    throw new Error("Run through scripts/with-emulators.ts --app: FIREBASE_PROJECT_ID and FIRESTORE_EMULATOR_HOST are needed.");
-  }
-  firestore ??= connectFirestore({ projectId, clock: { now: () => new Date() }, burnShards: 1 });
-  return {
-    db: firestore.db,
-    raw: firestore.raw,
-    clock: { now: () => new Date() },
-    tokenSecret: TEST_SECRETS.tokenSecret,
-    baseUrl: process.env.HERALD_E2E_BASE_URL ?? "http://127.0.0.1:3100",
-  };
+async function identityToolkit(method: string, body: object): Promise<{ idToken: string }> {
+  const res = await fetch(`${authEmulator()}/accounts:${method}?key=demo-api-key`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ ...body, returnSecureToken: true }),
+  });
+  if (!res.ok) throw new Error(`${method} failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { idToken: string };
+}
+
+/** A fresh ID token for an email/password account, as the sign-in page would get it. */
+export async function passwordIdToken(email: string, password: string): Promise<string> {
+  return (await identityToolkit("signInWithPassword", { email, password })).idToken;
+}
+
+/** Exchanges a custom token (e.g. the live dashboards' one) for an ID token, as the web SDK would. */
+export async function customTokenIdToken(token: string): Promise<string> {
+  return (await identityToolkit("signInWithCustomToken", { token })).idToken;
+}
+
+/** The claims of a JWT, unverified: for asserting what the server minted. */
+export function jwtClaims(jwt: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString("utf8")) as Record<string, unknown>;
+}
+
+/** Opens a server session in this request context (its cookie jar keeps the cookie), as the sign-in page does. */
+export async function openSession(request: APIRequestContext, origin: string, idToken: string) {
+  return request.post("/api/session", { headers: { origin }, data: { idToken } });
 }

@@ -54,6 +54,8 @@ export interface SmtpCatcherOptions {
   recordRaw?: boolean;
   /** Offer SMTPUTF8 in the EHLO answer (default true), like most current relays. */
   smtpUtf8?: boolean;
+  /** The address to listen on (default 127.0.0.1); another interface's address stands for a remote relay. */
+  listenHost?: string;
 }
 
 export interface SmtpCatcher {
@@ -112,6 +114,7 @@ function defaultText(code: number): string {
 
 export async function startSmtpCatcher(options: SmtpCatcherOptions = {}): Promise<SmtpCatcher> {
   const recordRaw = options.recordRaw ?? true;
+  const listenHost = options.listenHost ?? "127.0.0.1";
   const messages: CaughtMessage[] = [];
   const waiters = new Set<{ count: number; resolve: () => void }>();
   const recipientFailures = new Map<string, SmtpReply>();
@@ -243,7 +246,7 @@ export async function startSmtpCatcher(options: SmtpCatcherOptions = {}): Promis
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.listen(0, listenHost, () => {
       server.off("error", reject);
       resolve();
     });
@@ -251,7 +254,7 @@ export async function startSmtpCatcher(options: SmtpCatcherOptions = {}): Promis
   const { port } = server.server.address() as AddressInfo;
 
   return {
-    host: "127.0.0.1",
+    host: listenHost,
     port,
     messages,
     get connections() {

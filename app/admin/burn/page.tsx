@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { RetryFailedForm } from "@/components/burn/retry-failed";
 import { firestoreQuotaDay } from "@/lib/domain/quota-day";
 import { readBurnReport, SPARK_DAILY_BUDGET } from "@/lib/services/burn-report";
 import { listProviderViews, type ProviderStatus } from "@/lib/services/providers";
@@ -109,11 +110,7 @@ export default async function BurnPage() {
       </div>
       <div className="row">
         {queue.failed > 0 ? (
-          <form action={retryFailedAction}>
-            <button className="button" type="submit">
-              Retry {queue.failed} failed email{queue.failed === 1 ? "" : "s"}
-            </button>
-          </form>
+          <RetryFailedForm failed={queue.failed} retry={retryFailedAction} />
         ) : null}
         <a className="button danger" href="/admin/settings">
           Halt sending…

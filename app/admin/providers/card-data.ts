@@ -1,4 +1,5 @@
 import type { ProviderCardData } from "@/components/providers/types";
+import { smtpTransportSecurity } from "@/lib/domain/providers/connection";
 import type { ProviderView } from "@/lib/services/providers";
 
 /**
@@ -69,9 +70,20 @@ function healthDetails(view: ProviderView, now: Date): string[] {
   return out;
 }
 
+function transportLabel(security: { secure: boolean; requireTLS: boolean }): string {
+  if (security.secure) return " (TLS)";
+  return security.requireTLS ? " (STARTTLS)" : " (TLS if offered)";
+}
+
 function endpoint(view: ProviderView): string {
   const c = view.connection;
-  if (view.kind === "smtp") return `${c.host ?? "?"}:${c.port ?? "?"}${c.secure ? " (TLS)" : c.requireTLS ? " (STARTTLS)" : ""}`;
+  if (view.kind === "smtp") {
+    const security =
+      c.host === undefined || c.port === undefined
+        ? ""
+        : transportLabel(smtpTransportSecurity({ host: c.host, port: c.port, secure: c.secure ?? false, allowPlaintext: c.allowPlaintext ?? false }));
+    return `${c.host ?? "?"}:${c.port ?? "?"}${security}`;
+  }
   return c.baseUrl ?? (view.kind === "sendgrid" ? "api.sendgrid.com" : "api.resend.com");
 }
 

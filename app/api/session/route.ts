@@ -2,7 +2,9 @@ import { cookies } from "next/headers";
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
 import { getContainer } from "@/lib/server/container";
-import { readSession, SESSION_COOKIE } from "@/lib/server/session";
+import { readSession } from "@/lib/server/session";
+import { SESSION_COOKIE, sessionCookieOptions } from "@/lib/server/session-cookie";
+import { maySignInWith } from "@/lib/domain/admin-access";
 import { logger } from "@/lib/log/logger";
 import { isSameOrigin } from "@/lib/server/same-origin";
 
@@ -13,25 +15,22 @@ const MAX_SIGN_IN_AGE_SECONDS = 5 * 60;
 
 
 export async function POST(request: NextRequest) {
-  if (!isSameOrigin(request)) return NextResponse.json({ error: "Cross-site request refused" }, { status: 403 });
+  if (!isSameOrigin(request, getContainer().env.HERALD_BASE_URL)) return NextResponse.json({ error: "Cross-site request refused" }, { status: 403 });
   const parsed = bodySchema.safeParse(await request.json().catch(() => null));
   if (!parsed.success) return NextResponse.json({ error: "idToken is required" }, { status: 400 });
 
   const { auth, env } = getContainer();
   try {
     const decoded = await auth.verifyIdToken(parsed.data.idToken, true);
+    if (!maySignInWith(decoded)) {
+      return NextResponse.json({ error: "This sign-in cannot open an admin session" }, { status: 403 });
+    }
     if (Date.now() / 1000 - decoded.auth_time > MAX_SIGN_IN_AGE_SECONDS) {
       return NextResponse.json({ error: "Sign in again" }, { status: 401 });
     }
     const expiresIn = env.HERALD_SESSION_DAYS * 24 * 60 * 60 * 1000;
     const sessionCookie = await auth.createSessionCookie(parsed.data.idToken, { expiresIn });
-    (await cookies()).set(SESSION_COOKIE, sessionCookie, {
-      httpOnly: true,
-      secure: new URL(env.HERALD_BASE_URL).protocol === "https:",
-      sameSite: "lax",
-      path: "/",
-      maxAge: expiresIn / 1000,
-    });
+    (await cookies()).set(SESSION_COOKIE, sessionCookie, sessionCookieOptions(env, expiresIn / 1000));
     return NextResponse.json({ ok: true });
   } catch (error) {
     logger.warn("session creation refused", { error });
@@ -41,7 +40,7 @@ export async function POST(request: NextRequest) {
 
 /** Sign-out revokes every refresh token of the user, so other devices' sessions end too. */
 export async function DELETE(request: NextRequest) {
-  if (!isSameOrigin(request)) return NextResponse.json({ error: "Cross-site request refused" }, { status: 403 });
+  if (!isSameOrigin(request, getContainer().env.HERALD_BASE_URL)) return NextResponse.json({ error: "Cross-site request refused" }, { status: 403 });
   const session = await readSession();
   if (session.kind !== "anonymous") {
     await getContainer().auth.revokeRefreshTokens(session.identity.uid);

@@ -3,13 +3,13 @@ import { parseProviderConnection, ProviderConnectionError, redactProviderConnect
 import { createMailer } from "./create-mailer";
 
 describe("provider connections", () => {
-  it("fills defaults: 15 s send timeout, plain SMTP with certificate checks, a small pool", () => {
+  it("fills defaults: 15 s send timeout, encryption required with certificate checks, a small pool", () => {
     expect(parseProviderConnection({ kind: "smtp", host: "smtp.example.com", port: 587 })).toEqual({
       kind: "smtp",
       host: "smtp.example.com",
       port: 587,
       secure: false,
-      requireTLS: false,
+      allowPlaintext: false,
       allowSelfSigned: false,
       maxConnections: 2,
       maxMessages: 100,
@@ -29,9 +29,9 @@ describe("provider connections", () => {
     expect(attempt).not.toThrow(/secret-value/);
   });
 
-  it("refuses half-set credentials and implicit TLS combined with STARTTLS", () => {
+  it("refuses half-set credentials and implicit TLS combined with plain text", () => {
     expect(() => parseProviderConnection({ kind: "smtp", host: "h", port: 25, user: "u" })).toThrow(/pass/);
-    expect(() => parseProviderConnection({ kind: "smtp", host: "h", port: 465, secure: true, requireTLS: true })).toThrow(/requireTLS/);
+    expect(() => parseProviderConnection({ kind: "smtp", host: "h", port: 465, allowPlaintext: true })).toThrow(/allowPlaintext/);
   });
 
   it("redacts credentials for display", () => {

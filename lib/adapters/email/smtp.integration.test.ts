@@ -1,4 +1,5 @@
 import { createServer } from "node:net";
+import { networkInterfaces } from "node:os";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ProviderConnectionInput } from "@/lib/domain/providers/connection";
 import type { Mailer, SendResult } from "@/lib/ports/mailer";
@@ -199,8 +200,8 @@ describe("SMTP adapter with STARTTLS", () => {
     await catcher.close();
   });
 
-  it("requireTLS + allowSelfSigned upgrades and delivers", async () => {
-    const mailer = createMailer({ kind: "smtp", host: catcher.host, port: catcher.port, requireTLS: true, allowSelfSigned: true, timeoutMs: 2000 });
+  it("upgrades with STARTTLS when offered, even on loopback, and delivers (allowSelfSigned)", async () => {
+    const mailer = createMailer({ kind: "smtp", host: catcher.host, port: catcher.port, allowSelfSigned: true, timeoutMs: 2000 });
     try {
       expect((await mailer.send(testEmail())).ok).toBe(true);
     } finally {
@@ -210,7 +211,7 @@ describe("SMTP adapter with STARTTLS", () => {
 
   it("an unverifiable certificate without allowSelfSigned → transient, nothing delivered", async () => {
     const before = catcher.messages.length;
-    const mailer = createMailer({ kind: "smtp", host: catcher.host, port: catcher.port, requireTLS: true, timeoutMs: 2000 });
+    const mailer = createMailer({ kind: "smtp", host: catcher.host, port: catcher.port, timeoutMs: 2000 });
     try {
       const result = failure(await mailer.send(testEmail()));
       expect(result.errorClass).toBe("transient");
@@ -218,6 +219,56 @@ describe("SMTP adapter with STARTTLS", () => {
     } finally {
       await mailer.close();
     }
+  });
+});
+
+/** This machine's address on a real network interface: a relay reached there is not on loopback. */
+function nonLoopbackAddress(): string | undefined {
+  return Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === "IPv4" && !a.internal)?.address;
+}
+
+describe("SMTP adapter and transport encryption", () => {
+  const remote = nonLoopbackAddress();
+
+  /** A catcher on the machine's own network address, and a mailer pointed at it; both closed afterwards. */
+  async function withRemoteRelay(
+    catcherOptions: Parameters<typeof startSmtpCatcher>[0],
+    connection: Partial<Extract<ProviderConnectionInput, { kind: "smtp" }>>,
+    body: (mailer: Mailer, catcher: SmtpCatcher) => Promise<void>,
+  ) {
+    const catcher = await startSmtpCatcher({ ...catcherOptions, listenHost: remote });
+    const mailer = createMailer({ kind: "smtp", host: catcher.host, port: catcher.port, timeoutMs: 3000, ...connection });
+    try {
+      await body(mailer, catcher);
+    } finally {
+      await mailer.close();
+      await catcher.close();
+    }
+  }
+
+  it.skipIf(!remote)("refuses to send in clear text to a relay off this machine that offers no STARTTLS", async () => {
+    await withRemoteRelay({ auth: { user: USER, pass: PASS } }, { user: USER, pass: PASS }, async (mailer, catcher) => {
+      const result = failure(await mailer.send(testEmail()));
+      expect(result.message).toMatch(/STARTTLS/i);
+      // Neither the password nor the message crossed the network readable.
+      expect(catcher.messages).toHaveLength(0);
+    });
+  });
+
+  it.skipIf(!remote)("upgrades with STARTTLS to a relay off this machine and delivers", async () => {
+    await withRemoteRelay({ starttls: true, auth: { user: USER, pass: PASS } }, { user: USER, pass: PASS, allowSelfSigned: true }, async (mailer, catcher) => {
+      expect((await mailer.send(testEmail())).ok).toBe(true);
+      expect(catcher.messages).toHaveLength(1);
+    });
+  });
+
+  it.skipIf(!remote)("sends in clear text off this machine only when the provider says so explicitly", async () => {
+    await withRemoteRelay({}, { allowPlaintext: true }, async (mailer, catcher) => {
+      expect((await mailer.send(testEmail())).ok).toBe(true);
+      expect(catcher.messages).toHaveLength(1);
+    });
   });
 });
 

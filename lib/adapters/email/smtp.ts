@@ -1,6 +1,6 @@
 import nodemailer from "nodemailer";
 import { hasUtf8LocalPart } from "@/lib/domain/email-address";
-import { connectionSecrets, type SmtpConnection } from "@/lib/domain/providers/connection";
+import { connectionSecrets, smtpTransportSecurity, type SmtpConnection } from "@/lib/domain/providers/connection";
 import type { Mailer, OutgoingEmail, SendResult } from "@/lib/ports/mailer";
 import {
   type Classified,
@@ -21,8 +21,7 @@ export function createSmtpMailer(connection: SmtpConnection): Mailer {
     pool: true,
     host: connection.host,
     port: connection.port,
-    secure: connection.secure,
-    requireTLS: connection.requireTLS,
+    ...smtpTransportSecurity(connection),
     tls: { rejectUnauthorized: !connection.allowSelfSigned },
     auth: connection.user === undefined ? undefined : { user: connection.user, pass: connection.pass },
     maxConnections: connection.maxConnections,

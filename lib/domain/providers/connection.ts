@@ -22,10 +22,13 @@ export const smtpConnectionSchema = z.object({
   kind: z.literal("smtp"),
   host: z.string().trim().min(1, "is required").max(253),
   port: z.number().int().min(1).max(65_535),
-  /** Implicit TLS from the first byte (usually port 465). */
+  /** Implicit TLS from the first byte; port 465 always means it (see smtpTransportSecurity). */
   secure: z.boolean().default(false),
-  /** Refuse to send unless the server upgrades with STARTTLS (usually port 587). */
-  requireTLS: z.boolean().default(false),
+  /**
+   * Send unencrypted when the server offers no STARTTLS. Off by default: the password and every email would
+   * cross the network readable. Only for a relay on a trusted network that cannot do TLS.
+   */
+  allowPlaintext: z.boolean().default(false),
   /** Accept a self-signed or otherwise unverifiable certificate (local relays, test servers). */
   allowSelfSigned: z.boolean().default(false),
   user: z.string().min(1).max(512).optional(),
@@ -64,16 +67,41 @@ export const providerConnectionSchema = z
         message: "user and pass go together: set both or neither",
       });
     }
-    if (connection.secure && connection.requireTLS) {
-      // STARTTLS upgrades a plain connection; with implicit TLS there is nothing to upgrade, so the pair
-      // means the port was mixed up (465 vs 587).
+    if (usesImplicitTls(connection) && connection.allowPlaintext) {
+      // Implicit TLS always encrypts: the pair means a setting was mixed up.
       ctx.addIssue({
         code: "custom",
-        path: ["requireTLS"],
-        message: "cannot be combined with secure (implicit TLS): pick one",
+        path: ["allowPlaintext"],
+        message: "cannot be combined with implicit TLS (secure, or port 465)",
       });
     }
   });
+
+/** Port 465 is SMTP over TLS from the first byte, whatever the `secure` box says. */
+export function usesImplicitTls(connection: { secure: boolean; port: number }): boolean {
+  return connection.secure || connection.port === 465;
+}
+
+/**
+ * A relay on this machine (the local mail catcher, a sidecar): nothing crosses a network, and such relays
+ * rarely offer STARTTLS. A name that merely resolves to loopback is not trusted to: DNS can change.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  return h === "localhost" || h.endsWith(".localhost") || /^127(\.\d{1,3}){3}$/.test(h) || h === "::1" || h === "0:0:0:0:0:0:0:1";
+}
+
+/**
+ * How an SMTP connection is encrypted: implicit TLS on 465 (or when asked), otherwise STARTTLS is required
+ * (nodemailer refuses to send when the server does not offer it) unless the relay is on loopback or the
+ * provider explicitly allows plain text. Opportunistic TLS would let anyone on the path strip the upgrade.
+ */
+export function smtpTransportSecurity(
+  connection: Pick<SmtpConnection, "host" | "port" | "secure" | "allowPlaintext">,
+): { secure: boolean; requireTLS: boolean } {
+  const secure = usesImplicitTls(connection);
+  return { secure, requireTLS: !secure && !connection.allowPlaintext && !isLoopbackHost(connection.host) };
+}
 
 export type ProviderConnection = z.output<typeof providerConnectionSchema>;
 /** What a caller may pass: defaults (timeouts, pool sizes, TLS flags) are filled in by parsing. */

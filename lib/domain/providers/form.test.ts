@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   emptyProviderFields,
+  providerEndpoint,
   providerFieldErrors,
   providerFormFieldsFrom,
   providerFormSchema,
@@ -15,8 +16,14 @@ const smtp = (overrides: Partial<ProviderFormFields> = {}): ProviderFormFields =
   ...overrides,
 });
 
-function errors(fields: unknown, storedSecretFor: ProviderFormFields["kind"] | null = null) {
-  const result = providerFormSchema({ storedSecretFor }).safeParse(fields);
+/** A secret stored for this kind, saved with the endpoint of `smtp()` / `resend` below unless told otherwise. */
+function stored(kind: ProviderFormFields["kind"], endpointFields: Partial<ProviderFormFields> = {}) {
+  const fields = kind === "smtp" ? smtp(endpointFields) : { ...emptyProviderFields(kind), ...endpointFields };
+  return { kind, endpoint: providerEndpoint(kind, { ...fields }) };
+}
+
+function errors(fields: unknown, storedSecret: ReturnType<typeof stored> | null = null) {
+  const result = providerFormSchema({ storedSecret }).safeParse(fields);
   return result.success ? {} : providerFieldErrors(result.error);
 }
 
@@ -51,21 +58,41 @@ describe("provider form", () => {
 
   it("asks for a password with a user, unless one of this kind is stored", () => {
     expect(errors(smtp({ user: "herald" }))).toEqual({ pass: "Enter the password for this user" });
-    expect(errors(smtp({ user: "herald" }), "smtp")).toEqual({});
+    expect(errors(smtp({ user: "herald" }), stored("smtp", { user: "herald" }))).toEqual({});
     expect(errors(smtp({ pass: "secret" }))).toEqual({ user: "Enter the user name for this password, or clear the password" });
-    expect(errors(smtp({ secure: true, requireTLS: true }))).toHaveProperty("requireTLS");
+    expect(errors(smtp({ secure: true, allowPlaintext: true }))).toHaveProperty("allowPlaintext");
+    expect(errors(smtp({ port: "465", allowPlaintext: true }))).toHaveProperty("allowPlaintext");
   });
 
   it("needs an API key for a new API provider, keeps a stored one only for the same kind", () => {
     const resend = { ...emptyProviderFields("resend"), name: "Resend", fromEmail: "a@example.com" };
     expect(errors(resend)).toEqual({ apiKey: "Enter the API key" });
-    expect(errors(resend, "resend")).toEqual({});
-    expect(errors(resend, "smtp")).toEqual({ apiKey: "Enter the API key" });
+    expect(errors(resend, stored("resend"))).toEqual({});
+    expect(errors(resend, stored("smtp"))).toEqual({ apiKey: "Enter the API key" });
     expect(errors({ ...resend, apiKey: "re_123", baseUrl: "ftp://x" })).toHaveProperty("baseUrl");
     expect(errors({ ...resend, kind: "mailgun" })).toHaveProperty("kind");
   });
 
-  it("fills the edit form from a stored provider without any secret", () => {
+  it("keeps a stored secret only for the endpoint it was saved with", () => {
+    const resend = { ...emptyProviderFields("resend"), name: "Resend", fromEmail: "a@example.com", baseUrl: "https://api.resend.com" };
+    const saved = stored("resend", { baseUrl: "https://api.resend.com" });
+    expect(errors(resend, saved)).toEqual({});
+    expect(errors({ ...resend, baseUrl: " https://api.resend.com " }, saved)).toEqual({});
+    expect(errors({ ...resend, baseUrl: "https://collector.evil.example" }, saved)).toEqual({
+      apiKey: "The API address changed, so the saved API key is not sent there: enter it again",
+    });
+    expect(errors({ ...resend, baseUrl: "" }, saved)).toHaveProperty("apiKey");
+
+    const relay = smtp({ user: "herald" });
+    const password = stored("smtp", { user: "herald" });
+    expect(errors({ ...relay, host: "SMTP.example.com" }, password)).toEqual({});
+    for (const change of [{ host: "smtp.evil.example" }, { port: "25" }, { user: "root" }, { secure: true }, { allowSelfSigned: true }, { allowPlaintext: true }]) {
+      expect(errors({ ...relay, ...change }, password), JSON.stringify(change)).toHaveProperty("pass", expect.stringMatching(/enter it again/));
+    }
+  });
+
+  it("fills the edit form from a stored provider without any secret, keeping it for the same endpoint", () => {
+    const connection = { host: "smtp.example.com", port: 465, secure: true, user: "herald" };
     const fields = providerFormFieldsFrom({
       name: "Relay",
       kind: "smtp",
@@ -78,9 +105,10 @@ describe("provider form", () => {
       timezone: "Europe/Berlin",
       ratePerSecond: 2,
       ratePerMinute: null,
-      connection: { host: "smtp.example.com", port: 465, secure: true, user: "herald" },
+      connection,
     });
     expect(fields).toMatchObject({ priority: "2", dailyQuota: "", port: "465", secure: true, user: "herald", pass: "", apiKey: "", ratePerSecond: "2" });
-    expect(errors(fields, "smtp")).toEqual({});
+    // The stored settings and the form's strings name the same endpoint.
+    expect(errors(fields, { kind: "smtp", endpoint: providerEndpoint("smtp", connection) })).toEqual({});
   });
 });

@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { isResetTime } from "@/lib/domain/delivery/quota";
 import { isValidTimeZone } from "@/lib/domain/events/time";
+import { usesImplicitTls } from "./connection";
 
 /**
  * The provider form, shared by the browser (instant field errors) and the server action (the real check).
  * Secrets follow one rule on edit: a blank password or API key means "keep the stored one", which only makes
- * sense while the stored secret belongs to the same kind of provider.
+ * sense while the stored secret belongs to the same kind of provider and the same endpoint.
  */
 
 export const PROVIDER_KINDS = ["smtp", "sendgrid", "resend"] as const;
@@ -33,7 +34,7 @@ export interface ProviderFormFields {
   host: string;
   port: string;
   secure: boolean;
-  requireTLS: boolean;
+  allowPlaintext: boolean;
   allowSelfSigned: boolean;
   user: string;
   pass: string;
@@ -67,7 +68,7 @@ export function emptyProviderFields(kind: ProviderKind = "smtp"): ProviderFormFi
     host: "",
     port: "587",
     secure: false,
-    requireTLS: false,
+    allowPlaintext: false,
     allowSelfSigned: false,
     user: "",
     pass: "",
@@ -93,7 +94,7 @@ export interface StoredProviderFields {
     host?: string;
     port?: number;
     secure?: boolean;
-    requireTLS?: boolean;
+    allowPlaintext?: boolean;
     allowSelfSigned?: boolean;
     user?: string;
     baseUrl?: string;
@@ -118,7 +119,7 @@ export function providerFormFieldsFrom(stored: StoredProviderFields): ProviderFo
     host: c.host ?? "",
     port: c.port === undefined ? "587" : String(c.port),
     secure: c.secure ?? false,
-    requireTLS: c.requireTLS ?? false,
+    allowPlaintext: c.allowPlaintext ?? false,
     allowSelfSigned: c.allowSelfSigned ?? false,
     user: c.user ?? "",
     baseUrl: c.baseUrl ?? "",
@@ -244,7 +245,7 @@ const smtpFields = z.object({
   ),
   port: wholeNumber("The port must be a whole number from 1 to 65535 (usually 587 or 465)", 1, 65_535),
   secure: flag("Implicit TLS"),
-  requireTLS: flag("Require STARTTLS"),
+  allowPlaintext: flag("Allow unencrypted connections"),
   allowSelfSigned: flag("Accept self-signed certificates"),
   user: optionalLine("The user name", 512),
   pass: optionalSecret("The password"),
@@ -273,28 +274,72 @@ const providerFields = z.discriminatedUnion(
   { error: "Choose SMTP, SendGrid or Resend" },
 );
 
-export interface ProviderFormContext {
-  /**
-   * Editing: the kind of provider whose secret is stored (null when none is). A blank secret keeps it only
-   * for that kind: an SMTP password is no SendGrid key.
-   */
-  storedSecretFor: ProviderKind | null;
+/**
+ * Where, and how, a provider's secret is sent: the SMTP host, port, user and encryption settings, or the API
+ * address. The same key comes out of the browser's form fields, parsed values and stored settings, so all
+ * three can be compared. A stored secret is only ever sent to the endpoint it was saved with: otherwise
+ * changing the API address and pressing "send test" would hand the stored key to any host.
+ */
+export function providerEndpoint(kind: ProviderKind, source: Readonly<Record<string, unknown>>): string {
+  const text = (v: unknown) => (typeof v === "string" || typeof v === "number" ? String(v).trim() : "");
+  if (kind === "smtp") {
+    return JSON.stringify([
+      kind,
+      text(source.host).toLowerCase(),
+      text(source.port),
+      text(source.user),
+      source.secure === true,
+      source.allowPlaintext === true,
+      source.allowSelfSigned === true,
+    ]);
+  }
+  return JSON.stringify([kind, text(source.baseUrl)]);
 }
 
-export function providerFormSchema(context: ProviderFormContext = { storedSecretFor: null }) {
+/** The secret a provider has stored, and the endpoint it was saved with (see providerEndpoint). */
+export interface StoredSecret {
+  kind: ProviderKind;
+  endpoint: string;
+}
+
+export interface ProviderFormContext {
+  /** Editing: the stored secret's kind and endpoint (null when none is stored). */
+  storedSecret: StoredSecret | null;
+}
+
+/**
+ * Whether a blank secret box keeps the stored secret: only for the same kind (an SMTP password is no SendGrid
+ * key) and the same endpoint.
+ */
+export function keepsStoredSecret(stored: StoredSecret | null, kind: ProviderKind, values: Readonly<Record<string, unknown>>): boolean {
+  return stored !== null && stored.kind === kind && stored.endpoint === providerEndpoint(kind, values);
+}
+
+/** Why a stored secret is not kept although it is of this kind: the endpoint moved. */
+export function secretMovedAway(stored: StoredSecret | null, kind: ProviderKind, values: Readonly<Record<string, unknown>>): boolean {
+  return stored !== null && stored.kind === kind && !keepsStoredSecret(stored, kind, values);
+}
+
+export function providerFormSchema(context: ProviderFormContext = { storedSecret: null }) {
   return providerFields.superRefine((v, ctx) => {
-    const keeps = context.storedSecretFor === v.kind;
+    const keeps = keepsStoredSecret(context.storedSecret, v.kind, v);
+    const moved = secretMovedAway(context.storedSecret, v.kind, v);
     if (v.kind === "smtp") {
-      if (v.secure && v.requireTLS) {
-        // STARTTLS upgrades a plain connection; with implicit TLS there is nothing to upgrade.
+      if (usesImplicitTls(v) && v.allowPlaintext) {
         ctx.addIssue({
           code: "custom",
-          path: ["requireTLS"],
-          message: "Pick one: implicit TLS (port 465) or STARTTLS (port 587), not both",
+          path: ["allowPlaintext"],
+          message: "Implicit TLS (or port 465) always encrypts: untick one of the two",
         });
       }
       if (v.user !== undefined && v.pass === undefined && !keeps) {
-        ctx.addIssue({ code: "custom", path: ["pass"], message: "Enter the password for this user" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["pass"],
+          message: moved
+            ? "The server, user or encryption changed, so the saved password is not sent there: enter it again"
+            : "Enter the password for this user",
+        });
       }
       if (v.user === undefined && v.pass !== undefined) {
         ctx.addIssue({
@@ -306,7 +351,11 @@ export function providerFormSchema(context: ProviderFormContext = { storedSecret
       return;
     }
     if (v.apiKey === undefined && !keeps) {
-      ctx.addIssue({ code: "custom", path: ["apiKey"], message: "Enter the API key" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["apiKey"],
+        message: moved ? "The API address changed, so the saved API key is not sent there: enter it again" : "Enter the API key",
+      });
     }
   });
 }

@@ -82,6 +82,42 @@ describe("renderTemplate", () => {
     expect(out.text).toBe(`Hello ${XSS}\n\nCome to Launch party.\n\nAccept (https://herald.test/i/tok?intent=accept&s=1)`);
   });
 
+  describe("the derived text part", () => {
+    const text = (html: string) => renderTemplate({ subject: "s", html }, sampleData()).text;
+
+    it("keeps links readable as text (url), once when the text is the address", () => {
+      expect(text('<p>Please <a href="https://x.test/a?b=1&amp;c=2">accept here</a>.</p>')).toBe("Please accept here (https://x.test/a?b=1&c=2).");
+      expect(text('<a href="https://x.test">https://x.test</a>')).toBe("https://x.test");
+      expect(text('<a href="mailto:grace@herald.test">Write to Grace</a>')).toBe("Write to Grace (grace@herald.test)");
+    });
+
+    it("drops head, style, script and the hidden preheader", () => {
+      const html =
+        '<html><head><title>T</title><style>p{color:red}</style></head><body><div style="display:none;max-height:0">preview</div><div style="DISPLAY: none">also hidden</div><script>x()</script><p>Body</p></body></html>';
+      expect(text(html)).toBe("Body");
+    });
+
+    it("turns blocks into lines, list items into dashes, layout table cells into lines", () => {
+      const html = "<h1>Title</h1>\n  <p>First\n   line<br>second</p><ul><li>one</li><li>two</li></ul><table><tr><td>a</td></tr><tr><td>b</td></tr></table>";
+      expect(text(html)).toBe("Title\n\nFirst line\nsecond\n\n- one\n- two\n\na\nb");
+      const buttons = '<table><tr><td><a href="https://x.test/a">Accept</a></td><td>&nbsp;</td><td><a href="https://x.test/d">Decline</a></td></tr></table>';
+      expect(text(buttons)).toBe("Accept (https://x.test/a)\n\nDecline (https://x.test/d)");
+    });
+
+    it("decodes entities after removing tags, so escaped markup becomes literal text (a no-break space stays one)", () => {
+      expect(text("<p>&lt;script&gt; &amp; &quot;x&quot; &#39;y&#x27; caf&eacute;&nbsp;ok &hellip;</p>")).toBe(`<script> & "x" 'y' café\u00a0ok …`);
+    });
+
+    it("names images by their alt text, so an image-only link still says what it is", () => {
+      expect(text('<p><img src="logo.png" alt="Herald"></p><a href="https://x.test"><img src="b.png" alt="Accept"></a>')).toBe("Herald\n\nAccept (https://x.test)");
+    });
+
+    it("never wraps a long link across lines", () => {
+      const long = `https://herald.test/i/${"t".repeat(200)}`;
+      expect(text(`<p>Open <a href="${long}">the invitation</a> to answer.</p>`)).toBe(`Open the invitation (${long}) to answer.`);
+    });
+  });
+
   it("keeps the subject on one line", () => {
     const out = renderTemplate({ subject: "{{event.title}}\r\nBcc: evil@example.com", html: "x" }, sampleData());
     expect(out.subject).toBe("Launch party Bcc: evil@example.com");

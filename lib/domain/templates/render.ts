@@ -1,5 +1,5 @@
+import { compile as compileHtmlToText, type FormatCallback } from "html-to-text";
 import { compile, handlebars, type PartMode, walk } from "./environment";
-import { htmlToText } from "./html-to-text";
 import type { TemplateData } from "./variables";
 
 export interface EmailTemplate {
@@ -16,6 +16,32 @@ export interface RenderedEmail {
 }
 
 export type TemplatePart = "subject" | "html" | "text";
+
+/** An image becomes its alt text (an image-only link keeps a name); the file name says nothing to a reader. */
+const altText: FormatCallback = (element, _walk, builder) => {
+  const alt = element.attribs?.alt;
+  if (alt) builder.addInline(alt);
+};
+
+/**
+ * The plain-text part derived from the rendered HTML, for templates without one: some clients show only text
+ * and spam filters penalise HTML-only mail. Links stay visible as "text (url)", the hidden preheader (for the
+ * inbox preview) goes, layout tables become plain lines, headings keep their case, and lines are not wrapped
+ * (a wrapped link stops working).
+ */
+const htmlToText = compileHtmlToText({
+  wordwrap: false,
+  formatters: { altText },
+  selectors: [
+    { selector: "a", options: { linkBrackets: ["(", ")"], hideLinkHrefIfSameAsText: true } },
+    { selector: "img", format: "altText" },
+    ...(["h1", "h2", "h3", "h4", "h5", "h6"] as const).map((selector) => ({ selector, options: { uppercase: false } })),
+    { selector: "ul", options: { itemPrefix: "- " } },
+    ...(["table", "tr", "td", "th"] as const).map((selector) => ({ selector, format: "block", options: { leadingLineBreaks: 1, trailingLineBreaks: 1 } })),
+    { selector: "[style*='display:none' i]", format: "skip" },
+    { selector: "[style*='display: none' i]", format: "skip" },
+  ],
+});
 
 /**
  * A template that cannot be rendered with the given data. Expected to be rare: templates are validated when
@@ -44,7 +70,8 @@ export function renderTemplate(template: EmailTemplate, data: TemplateData): Ren
   const text =
     template.text && template.text.trim() !== ""
       ? renderPart("text", template.text, "plain", data).trim()
-      : htmlToText(html);
+      : // A layout table's spacer cells (&nbsp;) would leave lines of blanks between the real ones.
+        htmlToText(html).replace(/^[^\S\n]+$/gm, "").replace(/\n{3,}/g, "\n\n");
   return { subject, html, text };
 }
 

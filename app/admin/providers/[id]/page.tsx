@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ProviderForm } from "@/components/providers/provider-form";
-import { providerFormFieldsFrom } from "@/lib/domain/providers/form";
+import { providerEndpoint, providerFormFieldsFrom } from "@/lib/domain/providers/form";
 import { serviceContext } from "@/lib/server/services";
 import { requireAdminPage } from "@/lib/server/session";
 import { getProviderView } from "@/lib/services/providers";
@@ -22,9 +22,9 @@ export default async function EditProviderPage({ params }: { params: Promise<{ i
       <h1 id="section-title">Edit {view.name}</h1>
       <ProviderForm
         providerId={view.id}
-        // The stored secret is never part of the form: only whether one exists, and for which kind.
+        // The stored secret is never part of the form: only whether one exists, for which kind and endpoint.
         initial={providerFormFieldsFrom(view)}
-        storedSecretFor={view.hasSecret ? view.kind : null}
+        storedSecret={view.hasSecret ? { kind: view.kind, endpoint: providerEndpoint(view.kind, view.connection) } : null}
         timeZones={timeZoneSuggestions()}
         save={saveProviderAction}
       />

@@ -16,7 +16,7 @@ export default async function NewProviderPage() {
       <ProviderForm
         providerId={null}
         initial={emptyProviderFields()}
-        storedSecretFor={null}
+        storedSecret={null}
         timeZones={timeZoneSuggestions()}
         save={saveProviderAction}
       />

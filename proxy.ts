@@ -1,0 +1,61 @@
+import { NextResponse, type NextRequest } from "next/server";
+import { isDecodableActionRequest } from "@/lib/server/action-request";
+import { adminContentSecurityPolicy, strictTransportSecurity } from "@/lib/server/csp";
+
+/**
+ * Runs before every page and route handler (Next 16's "proxy", formerly middleware). Pages get a
+ * Content-Security-Policy with a fresh nonce, passed on in the request's own CSP header, from which Next puts
+ * it on every script it writes; the invitation pages keep the stricter policy their handlers set. Outside the
+ * emulators every response also gets HSTS. A server action call Next could not decode is refused here with a
+ * 400 rather than reaching Next's decoder, which would answer 500.
+ */
+export async function proxy(request: NextRequest) {
+  const env = readEnv(process.env);
+  const hsts = strictTransportSecurity(env);
+  if (request.method === "POST" && request.headers.has("next-action") && !(await isDecodableActionRequest(request))) {
+    return new NextResponse("That request was not understood.", {
+      status: 400,
+      headers: { "content-type": "text/plain; charset=utf-8", ...(hsts ? { "Strict-Transport-Security": hsts } : {}) },
+    });
+  }
+  const path = request.nextUrl.pathname;
+  if (path.startsWith("/invite/") || path.startsWith("/api/")) {
+    const response = NextResponse.next();
+    if (hsts) response.headers.set("Strict-Transport-Security", hsts);
+    return response;
+  }
+
+  const policy = adminContentSecurityPolicy({ ...env, nonce: Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString("base64") });
+  const headers = new Headers(request.headers);
+  headers.set("content-security-policy", policy);
+  const response = NextResponse.next({ request: { headers } });
+  response.headers.set("Content-Security-Policy", policy);
+  if (hsts) response.headers.set("Strict-Transport-Security", hsts);
+  return response;
+}
+
+/** Read per request from the whole environment object, so no value is inlined into the build. */
+function readEnv(source: Record<string, string | undefined>) {
+  const firestoreEmulatorHost = source.FIRESTORE_EMULATOR_HOST || undefined;
+  const authEmulatorHost = source.FIREBASE_AUTH_EMULATOR_HOST || undefined;
+  return {
+    firestoreEmulatorHost,
+    authEmulatorHost,
+    authDomain: source.FIREBASE_AUTH_DOMAIN || undefined,
+    emulated: Boolean(firestoreEmulatorHost || authEmulatorHost),
+    development: source.NODE_ENV === "development",
+  };
+}
+
+export const config = {
+  // Static files need no policy; prefetches carry no HTML.
+  matcher: [
+    {
+      source: "/((?!_next/static|_next/image|favicon.ico).*)",
+      missing: [
+        { type: "header", key: "next-router-prefetch" },
+        { type: "header", key: "purpose", value: "prefetch" },
+      ],
+    },
+  ],
+};
