@@ -16,7 +16,7 @@ import { applyOutcomes, claimProbe, DEFAULT_HEALTH_CONFIG, type HealthOutcome } 
 import { quotaPeriodKey, recordSends, remainingQuota } from "@/lib/domain/delivery/quota";
 import { rankProviders, type RankedProvider } from "@/lib/domain/delivery/ranking";
 import { createPacer, holdUntil, reserve, withShare, type PacerState } from "@/lib/domain/delivery/rate-limit";
-import { deriveInvitationToken, invitationLinkPath } from "@/lib/domain/invitations/token";
+import { invitationLinkPath } from "@/lib/domain/invitations/token";
 import { renderTemplate } from "@/lib/domain/templates/render";
 import { buildTemplateData } from "@/lib/domain/templates/variables";
 import type { Clock, Random } from "@/lib/ports/clock";
@@ -533,7 +533,7 @@ interface JobContext {
 }
 
 function compose(ports: DrainPorts, id: string, job: JobDoc, event: EventDoc, template: TemplateDoc, fromProvider: ProviderDoc | null): OutgoingEmail {
-  const link = `${ports.baseUrl.replace(/\/$/, "")}${invitationLinkPath(deriveInvitationToken(ports.tokenSecret, job.invitationId, job.tokenVersion))}`;
+  const link = `${ports.baseUrl.replace(/\/$/, "")}${invitationLinkPath(ports.tokenSecret, job.invitationId, job.tokenVersion)}`;
   const rendered = renderTemplate(
     { subject: template.subject, html: template.html, text: template.text },
     buildTemplateData({
