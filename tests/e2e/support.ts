@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { expect, type Page } from "@playwright/test";
 
 export const ADMIN_EMAIL = "admin@herald.local";
@@ -34,4 +35,14 @@ export async function createNonAdmin(email: string, password: string) {
     body: JSON.stringify({ email, password, returnSecureToken: true }),
   });
   if (!res.ok && !(await res.text()).includes("EMAIL_EXISTS")) throw new Error(`signUp failed: ${res.status}`);
+}
+
+/**
+ * Client addresses for one spec file, sent as X-Forwarded-For (the app counts the last entry). Documentation
+ * range, a random prefix per file and a /64 per index, since the rate limiter counts IPv6 by /64: a test's
+ * requests share no limit with another test's, or with the browser's own 127.0.0.1.
+ */
+export function clientAddresses(): (index: number) => string {
+  const run = randomBytes(2).toString("hex");
+  return (index) => `2001:db8:${run}:${index.toString(16)}::1`;
 }
