@@ -45,7 +45,7 @@ export function problemResponse(status: number, heading: string, message: string
 /** 429 with Retry-After: the same plain page as every other refusal, saying how long to wait. */
 export function tooManyRequests(retryAfterSeconds: number): Response {
   const wait = retryAfterSeconds === 1 ? "a second" : `${retryAfterSeconds} seconds`;
-  const response = problemResponse(429, "Too many requests", `Too many requests came from your connection. Wait ${wait} and try again.`);
+  const response = problemResponse(429, "Too many requests", `This page was asked for too often in a short time. Wait ${wait} and try again.`);
   response.headers.set("Retry-After", String(retryAfterSeconds));
   return response;
 }
