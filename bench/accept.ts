@@ -1,8 +1,10 @@
 /**
  * `npm run bench:accept`: the guest's side against the production build and the emulators. Latency of the
- * invitation page (GET) and of accepting (POST) under 20 concurrent clients, then a burst of 100 acceptances
- * at an event with 50 places, checked against what Firestore stored. See bench/README.md.
+ * invitation page (GET) and of accepting (POST) under 20 concurrent clients, what forged links cost, then a
+ * burst of 100 acceptances at an event with 50 places, checked against what Firestore stored. See
+ * bench/README.md.
  */
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { BurnCounts } from "@/lib/adapters/firestore/burn-meter";
 import { firestoreQuotaDay } from "@/lib/domain/quota-day";
@@ -35,6 +37,25 @@ const POST_INVITATIONS = 400;
 const CAPACITY = 50;
 const CAPACITY_INVITATIONS = 100;
 const WARM_INVITATIONS = 30;
+const FORGED_REQUESTS = 2_000;
+
+/**
+ * Every guest comes from an address of their own (sent as X-Forwarded-For, which the app counts by), as real
+ * guests do: the app limits requests per address, and 20 loops on one address would measure that limit
+ * instead of the page. Each phase takes its own block of addresses.
+ */
+const ADDRESS_BLOCK = { warm: 0, get: 1_000, post: 2_000, capacity: 3_000, forged: 10_000, contract: 20_000 } as const;
+const address = (block: keyof typeof ADDRESS_BLOCK, n: number) => {
+  const i = ADDRESS_BLOCK[block] + n;
+  return `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+};
+const from = (block: keyof typeof ADDRESS_BLOCK, n: number, init: RequestInit = {}): RequestInit => ({
+  ...init,
+  headers: { ...(init.headers as Record<string, string> | undefined), "x-forwarded-for": address(block, n) },
+});
+
+/** A link of the right shape for an invitation that may exist, signed with a secret that is not the server's. */
+const forgedToken = () => deriveInvitationToken(randomBytes(32), randomBytes(16).toString("hex"), 1);
 
 interface SeededEvent {
   eventId: string;
@@ -110,23 +131,22 @@ async function checkContract(stack: BenchStack, base: string, warm: SeededEvent)
   if (!revokedId || !revokedToken || !declineToken) throw new Error("warm-up event has too few invitations");
   await revokeInvitations(stack.ctx, [revokedId]);
 
-  const page = await timedRequest(url(declineToken));
+  let n = 0;
+  const get = async (token: string) => String((await timedRequest(url(token), from("contract", n++))).status);
+  const post = async (token: string, answer: "accept" | "decline") =>
+    describe(await timedRequest(url(token, "/answer"), from("contract", n++, answerForm(answer))));
   const checks: Record<string, ContractCheck> = {
-    "GET valid": { expected: "200", got: String(page.status) },
-    "GET unknown": { expected: "404", got: String((await timedRequest(url(unknown))).status) },
-    "GET malformed": { expected: "404", got: String((await timedRequest(url("not-a-token"))).status) },
-    "GET revoked": { expected: "410", got: String((await timedRequest(url(revokedToken))).status) },
-    "POST unknown": { expected: "404", got: describe(await timedRequest(url(unknown, "/answer"), answerForm("accept"))) },
-    "POST revoked": { expected: "410", got: describe(await timedRequest(url(revokedToken, "/answer"), answerForm("accept"))) },
-    "POST decline": { expected: "303 declined", got: describe(await timedRequest(url(declineToken, "/answer"), answerForm("decline"))) },
-    "POST accept after decline": {
-      expected: "303 changed",
-      got: describe(await timedRequest(url(declineToken, "/answer"), answerForm("accept"))),
-    },
-    "POST accept again": {
-      expected: "303 already_accepted",
-      got: describe(await timedRequest(url(declineToken, "/answer"), answerForm("accept"))),
-    },
+    "GET valid": { expected: "200", got: await get(declineToken) },
+    "GET unknown": { expected: "404", got: await get(unknown) },
+    "GET forged": { expected: "404", got: await get(forgedToken()) },
+    "GET malformed": { expected: "404", got: await get("not-a-token") },
+    "GET revoked": { expected: "410", got: await get(revokedToken) },
+    "POST unknown": { expected: "404", got: await post(unknown, "accept") },
+    "POST forged": { expected: "404", got: await post(forgedToken(), "accept") },
+    "POST revoked": { expected: "410", got: await post(revokedToken, "accept") },
+    "POST decline": { expected: "303 declined", got: await post(declineToken, "decline") },
+    "POST accept after decline": { expected: "303 changed", got: await post(declineToken, "accept") },
+    "POST accept again": { expected: "303 already_accepted", got: await post(declineToken, "accept") },
   };
   return checks;
 }
@@ -158,24 +178,36 @@ await runBench("accept", async () => {
 
     // The first requests load route modules and warm the server's JIT: keep them out of the figures.
     const warmTokens = warm.tokens.slice(2);
-    await runClients(warmTokens.length * 3, 5, (i) => timedRequest(url(warmTokens[i % warmTokens.length]!)));
-    await runClients(warmTokens.length, 5, (i) => timedRequest(url(warmTokens[i]!, "/answer"), answerForm("accept")));
+    await runClients(warmTokens.length * 3, 5, (i) => timedRequest(url(warmTokens[i % warmTokens.length]!), from("warm", i % warmTokens.length)));
+    await runClients(warmTokens.length, 5, (i) => timedRequest(url(warmTokens[i]!, "/answer"), from("warm", i, answerForm("accept"))));
     await settle();
 
     progress(`GET: ${GET_REQUESTS} page views over ${GET_INVITATIONS} invitations, ${CLIENTS} clients`);
     const burn0 = await serverRsvpBurn(ctx);
     let cpu = sampleCpu();
-    const gets = await runClients(GET_REQUESTS, CLIENTS, (i) => timedRequest(url(getEvent.tokens[i % GET_INVITATIONS]!)));
+    const gets = await runClients(GET_REQUESTS, CLIENTS, (i) =>
+      timedRequest(url(getEvent.tokens[i % GET_INVITATIONS]!), from("get", i % GET_INVITATIONS)),
+    );
     const getCpu = cpuSince(cpu);
     const get = phaseFigures(gets.samples, gets.seconds);
     progress(`  p50 ${get.p50Ms} ms, p99 ${get.p99Ms} ms, ${get.perSecond}/s, statuses ${JSON.stringify(get.statuses)}`);
     await settle();
     const burn1 = await serverRsvpBurn(ctx);
 
+    // Forged links from many addresses (so the per-address limit lets them reach the link check): each must
+    // get the not-found page without costing a single Firestore read.
+    progress(`forged links: ${FORGED_REQUESTS} requests with made-up links, ${CLIENTS} clients`);
+    const forgedTokens = Array.from({ length: FORGED_REQUESTS }, forgedToken);
+    const forgedRun = await runClients(FORGED_REQUESTS, CLIENTS, (i) => timedRequest(url(forgedTokens[i]!), from("forged", i)));
+    const forged = phaseFigures(forgedRun.samples, forgedRun.seconds);
+    progress(`  p50 ${forged.p50Ms} ms, p99 ${forged.p99Ms} ms, statuses ${JSON.stringify(forged.statuses)}`);
+    await settle();
+    const burnForged = await serverRsvpBurn(ctx);
+
     progress(`POST: ${POST_INVITATIONS} acceptances of distinct invitations to one event, ${CLIENTS} clients`);
     cpu = sampleCpu();
     const posts = await runClients(POST_INVITATIONS, CLIENTS, (i) =>
-      timedRequest(url(postEvent.tokens[i]!, "/answer"), answerForm("accept")),
+      timedRequest(url(postEvent.tokens[i]!, "/answer"), from("post", i, answerForm("accept"))),
     );
     const postCpu = cpuSince(cpu);
     const post = phaseFigures(posts.samples, posts.seconds);
@@ -186,7 +218,7 @@ await runBench("accept", async () => {
 
     progress(`capacity: ${CAPACITY_INVITATIONS} simultaneous acceptances for ${CAPACITY} places`);
     const burstStart = performance.now();
-    const burst = await Promise.all(capped.tokens.map((token) => timedRequest(url(token, "/answer"), answerForm("accept"))));
+    const burst = await Promise.all(capped.tokens.map((token, i) => timedRequest(url(token, "/answer"), from("capacity", i, answerForm("accept")))));
     const burstSeconds = (performance.now() - burstStart) / 1000;
     const burstOutcomes = tally(burst.map((s) => outcomeOf(s, base)));
     progress(`  outcomes ${JSON.stringify(burstOutcomes)} in ${burstSeconds.toFixed(2)} s`);
@@ -217,11 +249,13 @@ await runBench("accept", async () => {
       postParticipants === POST_INVITATIONS;
 
     const getBurn = burnDelta(burn0, burn1);
-    const postBurn = burnDelta(burn1, burn2);
+    const forgedBurn = burnDelta(burn1, burnForged);
+    const postBurn = burnDelta(burnForged, burn2);
     const burstFigures = summarize(latencies(burst));
     return {
       getP50Ms: get.p50Ms,
       getP99Ms: get.p99Ms,
+      forgedLinkReads: forgedBurn.reads,
       postP50Ms: post.p50Ms,
       postP99Ms: post.p99Ms,
       capacityAccepted,
@@ -229,6 +263,7 @@ await runBench("accept", async () => {
       countersExact,
       contractOk,
       get: { ...get, invitations: GET_INVITATIONS, clients: CLIENTS, ...getCpu },
+      forged: { ...forged, reads: forgedBurn.reads, writes: forgedBurn.writes, clients: CLIENTS },
       post: { ...post, outcomes: postOutcomes, countersExact: postCountersExact, clients: CLIENTS, ...postCpu },
       capacity: {
         capacity: CAPACITY,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseServerEnv } from "./env";
+import { ConfigError, parseDrainEnv, parseServerEnv } from "./env";
 
 const valid = {
   FIREBASE_PROJECT_ID: "demo-herald",
@@ -40,5 +40,33 @@ describe("parseServerEnv", () => {
   it("refuses a real project id next to an emulator", () => {
     const problems = problemsOf({ ...valid, FIREBASE_PROJECT_ID: "my-prod-project" });
     expect(problems).toEqual([expect.stringMatching(/^FIREBASE_PROJECT_ID must start with demo-/)]);
+  });
+
+  it("takes the project and web config App Hosting provides when they are not set", () => {
+    const { FIREBASE_PROJECT_ID: _p, FIRESTORE_EMULATOR_HOST: _f, FIREBASE_WEB_API_KEY: _k, ...own } = valid;
+    const env = parseServerEnv({
+      ...own,
+      FIREBASE_CONFIG: JSON.stringify({ projectId: "herald-prod" }),
+      FIREBASE_WEBAPP_CONFIG: JSON.stringify({ projectId: "herald-prod", apiKey: "AIza-web-key", authDomain: "herald-prod.firebaseapp.com" }),
+    });
+    expect(env).toMatchObject({ FIREBASE_PROJECT_ID: "herald-prod", FIREBASE_WEB_API_KEY: "AIza-web-key", FIREBASE_AUTH_DOMAIN: "herald-prod.firebaseapp.com" });
+    // A variable that is set wins over what the platform says.
+    expect(parseServerEnv({ ...valid, FIREBASE_WEBAPP_CONFIG: JSON.stringify({ apiKey: "other" }) }).FIREBASE_WEB_API_KEY).toBe("demo-key");
+  });
+
+  it("takes the project a Cloud Function runs in from GCLOUD_PROJECT", () => {
+    const { FIREBASE_PROJECT_ID: _p, ...rest } = valid;
+    expect(parseDrainEnv({ ...rest, GCLOUD_PROJECT: "demo-fn" }).FIREBASE_PROJECT_ID).toBe("demo-fn");
+  });
+
+  it("refuses to start with the placeholder URL, which would put dead links in every email", () => {
+    expect(problemsOf({ ...valid, HERALD_BASE_URL: "https://set-your-app-url.invalid" })).toEqual([
+      expect.stringMatching(/^HERALD_BASE_URL is still the \.invalid placeholder/),
+    ]);
+  });
+
+  it("checks a previous token secret like the current one", () => {
+    expect(problemsOf({ ...valid, HERALD_TOKEN_SECRET_PREVIOUS: "short" })).toEqual([expect.stringMatching(/^HERALD_TOKEN_SECRET_PREVIOUS must be at least 32/)]);
+    expect(parseServerEnv({ ...valid, HERALD_TOKEN_SECRET_PREVIOUS: "p".repeat(32) }).HERALD_TOKEN_SECRET_PREVIOUS).toBe("p".repeat(32));
   });
 });

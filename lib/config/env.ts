@@ -20,12 +20,17 @@ const hostPort = z
   .regex(/^[\w.-]+:\d{2,5}$/, { message: "must look like host:port" })
   .optional();
 
+const secret = z.string().min(32, "must be at least 32 characters of random text");
+
 /** What the queue drain needs, wherever it runs (Next server, local worker, Cloud Function). */
 const drainFields = {
   FIREBASE_PROJECT_ID: z.string().min(1, "is required (use demo-herald locally)"),
   FIRESTORE_EMULATOR_HOST: hostPort,
-  HERALD_BASE_URL: z.url({ message: "must be an absolute URL, e.g. http://127.0.0.1:3000" }),
-  HERALD_TOKEN_SECRET: z.string().min(32, "must be at least 32 characters of random text"),
+  HERALD_BASE_URL: z
+    .url({ message: "must be an absolute URL, e.g. http://127.0.0.1:3000" })
+    // Every invitation link is built from it: refuse to start with the placeholder apphosting.yaml ships with.
+    .refine((url) => !new URL(url).hostname.endsWith(".invalid"), "is still the .invalid placeholder: set the app's public URL"),
+  HERALD_TOKEN_SECRET: secret,
   HERALD_CREDENTIALS_KEY: z
     .string()
     .refine((s) => Buffer.from(s, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)"),
@@ -41,6 +46,12 @@ export const serverEnvSchema = z
     FIREBASE_AUTH_DOMAIN: z.string().min(1).optional(),
     HERALD_ADMIN_EMAILS: emailList,
     HERALD_SESSION_DAYS: z.coerce.number().int().min(1).max(14).default(5),
+    HERALD_TOKEN_SECRET_PREVIOUS: secret.optional(),
+    HERALD_CLIENT_IP_HEADER: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, { message: "must be a header name, e.g. x-fah-client-ip" })
+      .transform((name) => name.toLowerCase())
+      .optional(),
   })
   .superRefine((env, ctx) => {
     // A demo- project id is Firebase's guarantee that nothing can reach a real project: insist on it whenever
@@ -68,12 +79,39 @@ export const drainEnvSchema = z.object(drainFields);
 export type DrainEnv = z.infer<typeof drainEnvSchema>;
 
 export function parseDrainEnv(source: Record<string, string | undefined>): DrainEnv {
-  // Cloud Functions set GCLOUD_PROJECT; accept it so the deployed function needs one variable fewer.
-  return parseWith(drainEnvSchema, { FIREBASE_PROJECT_ID: source.GCLOUD_PROJECT, ...source });
+  return parseWith(drainEnvSchema, withPlatformDefaults(source));
 }
 
 export function parseServerEnv(source: Record<string, string | undefined>): ServerEnv {
-  return parseWith(serverEnvSchema, source);
+  return parseWith(serverEnvSchema, withPlatformDefaults(source));
+}
+
+function jsonObject(text: string | undefined): Record<string, unknown> {
+  if (!text?.trim().startsWith("{")) return {};
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * What Google's platforms already tell a process, used where a variable is not set: Cloud Functions set
+ * GCLOUD_PROJECT and FIREBASE_CONFIG; App Hosting sets FIREBASE_CONFIG and FIREBASE_WEBAPP_CONFIG (the web
+ * app's public config). A deploy then configures only what is Herald's own.
+ */
+function withPlatformDefaults(source: Record<string, string | undefined>): Record<string, string | undefined> {
+  const admin = jsonObject(source.FIREBASE_CONFIG);
+  const web = jsonObject(source.FIREBASE_WEBAPP_CONFIG);
+  const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+  const defaults = {
+    FIREBASE_PROJECT_ID: text(admin.projectId) ?? text(web.projectId) ?? text(source.GCLOUD_PROJECT),
+    FIREBASE_WEB_API_KEY: text(web.apiKey),
+    FIREBASE_AUTH_DOMAIN: text(web.authDomain),
+  };
+  const filled = { ...source };
+  for (const [name, value] of Object.entries(defaults)) filled[name] ??= value;
+  return filled;
 }
 
 function parseWith<S extends z.ZodType>(schema: S, source: Record<string, string | undefined>): z.infer<S> {

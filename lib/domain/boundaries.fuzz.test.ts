@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { FUZZ_RUNS, hostileValue, mutantsOf } from "@/tests/support/fuzz";
 import { EVENT_LIMITS, eventInputSchema } from "./events/schema";
 import { isValidTimeZone } from "./events/time";
-import { isWellFormedToken, lookupHashForToken } from "./invitations/token";
+import { deriveInvitationToken, verifyInvitationLink } from "./invitations/token";
 import { hasControlCharacters } from "./email-address";
 import { revalidateInviteRows } from "./invitations/upload";
 import { parseProviderConnection, ProviderConnectionError } from "./providers/connection";
@@ -136,15 +136,17 @@ describe("invitation rows sent by the browser", () => {
   });
 });
 
-describe("an invitation token from a URL", () => {
-  it("is looked up only when well formed, whatever the path segment holds", () => {
+describe("an invitation link from a URL", () => {
+  it("opens only when the secret signed it, whatever the path segment holds, and never throws", () => {
     const secret = "fuzz-secret-0123456789abcdefghijklmnop";
+    const genuine = deriveInvitationToken(secret, "0123456789abcdef0123456789abcdef", 3);
     fc.assert(
-      fc.property(fc.oneof(hostileValue, fc.string({ unit: "binary", minLength: 40, maxLength: 46 })), (candidate) => {
-        const hash = lookupHashForToken(secret, candidate);
-        expect(hash === null).toBe(!isWellFormedToken(candidate));
+      fc.property(fc.oneof(hostileValue, fc.string({ unit: "binary", minLength: 40, maxLength: 70 })), (candidate) => {
+        const link = verifyInvitationLink([secret], candidate);
+        expect(link === null).toBe(candidate !== genuine);
       }),
       FUZZ_RUNS,
     );
+    expect(verifyInvitationLink([secret], genuine)).toMatchObject({ invitationId: "0123456789abcdef0123456789abcdef", tokenVersion: 3 });
   });
 });

@@ -1,6 +1,7 @@
 import "server-only";
 import type { VerifiedIdentity } from "@/lib/domain/admin-access";
 import { logger } from "@/lib/log/logger";
+import { limitAdminBulk } from "@/lib/server/rate-limits";
 import { NotAdminError, requireAdmin } from "@/lib/server/session";
 
 export type AdminActionFailure = { ok: false; code: string; message: string; fieldErrors?: Record<string, string> };
@@ -13,13 +14,15 @@ const INTERNAL: AdminActionFailure = {
 };
 
 /**
- * The frame of every admin server action: the admin check comes first, whatever the caller sent, and anything
+ * The frame of every admin server action: the admin check comes first, whatever the caller sent, then (for
+ * bulk actions) the admin's rate limit, and anything
  * thrown after it is logged here and reaches the browser as one generic message. A server action is a public
  * POST endpoint; an exception's message or stack could carry a document path, a provider's answer or worse.
  */
 export async function adminAction<R extends AdminActionResult>(
   name: string,
   body: (admin: VerifiedIdentity) => Promise<R>,
+  options: { bulk?: boolean } = {},
 ): Promise<R | AdminActionFailure> {
   let admin: VerifiedIdentity;
   try {
@@ -34,6 +37,18 @@ export async function adminAction<R extends AdminActionResult>(
     }
     logger.error(`${name}: admin check failed`, { error });
     return INTERNAL;
+  }
+  if (options.bulk) {
+    // Bulk actions write and mail by the hundred: a runaway script or a stolen session is slowed to a pace a
+    // person at the keyboard never reaches.
+    const limited = limitAdminBulk(admin.uid);
+    if (!limited.ok) {
+      return {
+        ok: false,
+        code: "rate_limited",
+        message: `Too many bulk actions in a row. Wait ${limited.retryAfterSeconds} seconds, then carry on where this stopped.`,
+      };
+    }
   }
   try {
     return await body(admin);

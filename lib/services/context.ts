@@ -9,8 +9,10 @@ import type { Clock } from "@/lib/ports/clock";
 export interface ServiceContext {
   db: MeteredFirestore;
   clock: Clock;
-  /** HMAC secret for invitation tokens. */
+  /** HMAC secret for invitation tokens: signs every new link. */
   tokenSecret: string;
+  /** The secret before the last rotation: links and hashes it made still verify until it is removed. */
+  previousTokenSecret?: string;
   /** Public base URL, for links in emails. */
   baseUrl: string;
 }

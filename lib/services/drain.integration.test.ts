@@ -45,7 +45,7 @@ describe("the queue drain", () => {
     const ada = smtp.messages.find((m) => m.to[0] === "ada@example.com")!;
     const adaId = ids[0]!;
     expect(ada.messageId).toBe(`<${adaId}-1@herald>`);
-    const link = decodeBody(ada).text!.match(/http:\/\/127\.0\.0\.1:3100\/invite\/([A-Za-z0-9_-]{43})/)?.[1];
+    const link = decodeBody(ada).text!.match(/http:\/\/127\.0\.0\.1:3100\/invite\/([0-9a-f]{32}\.\d+\.[A-Za-z0-9_-]{22})/)?.[1];
     expect(link).toBe(deriveInvitationToken(TEST_SECRET, adaId, 1));
     expect(await openInvitation(w.ctx, link!)).toMatchObject({ ok: true });
 

@@ -10,6 +10,7 @@ export const FAILURE_STATUS = {
   conflict: 409,
   gone: 410,
   too_large: 413,
+  rate_limited: 429,
   unavailable: 503,
 } as const;
 

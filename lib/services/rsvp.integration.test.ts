@@ -99,6 +99,45 @@ describe("answering an invitation", () => {
     expect(await openInvitation(ctx, tokens[0]!)).toMatchObject({ ok: false, code: "not_found" });
   });
 
+  it("refuses forged and mangled links before any read: no Firestore cost, the same not-found answer", async () => {
+    const { ctx, tokens, ids, meter } = await setup(["ada@example.com"]);
+    const genuine = tokens[0]!;
+    const [id, version, mac] = genuine.split(".") as [string, string, string];
+    const forged = [
+      deriveInvitationToken("someone-elses-secret-0123456789abcdef", ids[0]!, 1),
+      `${id}.${Number(version) + 1}.${mac}`,
+      `${"f".repeat(32)}.${version}.${mac}`,
+      `${id}.${version}.${mac.slice(0, -1)}A`,
+      genuine.slice(0, -3),
+      "not-a-token",
+      "A".repeat(500),
+    ];
+    const before = meter.lifetimeTotals();
+    for (const token of forged) {
+      expect(await openInvitation(ctx, token), token).toEqual(await openInvitation(ctx, "not-a-token"));
+      expect(await answerInvitation(ctx, token, "accept"), token).toMatchObject({ ok: false, code: "not_found" });
+      expect(await invitationCalendar(ctx, token), token).toMatchObject({ ok: false, code: "not_found" });
+    }
+    expect(meter.lifetimeTotals()).toEqual(before);
+    // A genuine link is one get by id, then its event.
+    await openInvitation(ctx, genuine);
+    expect(meter.lifetimeTotals().reads - before.reads).toBe(2);
+  });
+
+  it("keeps links working across a secret rotation while the previous secret is configured", async () => {
+    const { ctx, tokens } = await setup(["ada@example.com"]);
+    const rotated = { ...ctx, tokenSecret: "the-new-secret-0123456789abcdef0123456789", previousTokenSecret: TEST_SECRET };
+    // The link already mailed, signed with the old secret, and the one a retry mails now, signed with the new.
+    const mailedBefore = tokens[0]!;
+    const mailedAfter = deriveInvitationToken(rotated.tokenSecret, mailedBefore.split(".")[0]!, 1);
+    expect(await openInvitation(rotated, mailedBefore)).toMatchObject({ ok: true });
+    expect(await answerInvitation(rotated, mailedAfter, "accept")).toEqual({ ok: true, outcome: "accepted" });
+    // Once the previous secret is removed, what it signed or hashed stops opening anything.
+    const { previousTokenSecret: _removed, ...afterRemoval } = rotated;
+    expect(await openInvitation(afterRemoval, mailedBefore)).toMatchObject({ ok: false, code: "not_found" });
+    expect(await openInvitation(afterRemoval, mailedAfter)).toMatchObject({ ok: false, code: "not_found" });
+  });
+
   it("offers a calendar file only after accepting, with a UID stable per invitation", async () => {
     const { ctx, tokens, ids } = await setup(["ada@example.com"]);
     expect(await invitationCalendar(ctx, tokens[0]!)).toMatchObject({ ok: false, code: "conflict" });

@@ -5,7 +5,7 @@ import { buildInvitationIcs } from "@/lib/domain/invitations/ics";
 import { isWaiting } from "@/lib/domain/delivery/job";
 import { confirmationsWithinDay, planConfirmation } from "@/lib/domain/invitations/confirmation";
 import { decideRsvp, isLinkLive, type RsvpAnswer, type RsvpOutcome } from "@/lib/domain/invitations/status";
-import { lookupHashForToken, tokenHashesEqual } from "@/lib/domain/invitations/token";
+import { matchingTokenHash, tokenHashesEqual, verifyInvitationLink } from "@/lib/domain/invitations/token";
 import type { Result, ServiceContext } from "./context";
 import { eventRef } from "./events";
 import { cancelJobIfWaiting, invitationRef, jobRef, newJob } from "./invitations";
@@ -31,14 +31,16 @@ const NOT_FOUND = {
 } as const;
 
 async function findByToken(ctx: ServiceContext, token: string) {
-  // A malformed token is refused before any database read: a scanner hammering junk URLs costs nothing.
-  const hash = lookupHashForToken(ctx.tokenSecret, token);
-  if (!hash) return null;
-  const [hit] = await ctx.db.query("rsvp.lookup", collections.invitations, {
-    where: [["tokenHash", "==", hash]],
-    limit: 1,
-  });
-  return hit && tokenHashesEqual(hit.data.tokenHash, hash) ? { hash, ...hit } : null;
+  // The link carries the server's signature: a forged or mangled one is refused here, before any database
+  // read, so a scanner or an attacker hammering made-up links costs nothing. A genuine one is a get by id.
+  const secrets = ctx.previousTokenSecret ? [ctx.tokenSecret, ctx.previousTokenSecret] : [ctx.tokenSecret];
+  const link = verifyInvitationLink(secrets, token);
+  if (!link) return null;
+  const found = await ctx.db.get("rsvp.lookup", invitationRef(link.invitationId));
+  // A resend bumps the version: the older link still carries a valid signature but no longer opens anything.
+  if (!found || found.data.tokenVersion !== link.tokenVersion) return null;
+  const hash = matchingTokenHash(secrets, link, found.data.tokenHash);
+  return hash ? { hash, id: found.id, data: found.data } : null;
 }
 
 function goneReason(invitation: InvitationDoc, event: EventDoc | null, now: Date) {
@@ -59,7 +61,7 @@ function goneReason(invitation: InvitationDoc, event: EventDoc | null, now: Date
   return null;
 }
 
-/** GET of the invitation page: two reads (invitation by token hash, its event) and no write. */
+/** GET of the invitation page: two reads (the invitation by id, its event) and no write. */
 export async function openInvitation(ctx: ServiceContext, token: string): Promise<Result<InvitationView, InvitationProblem>> {
   const found = await findByToken(ctx, token);
   if (!found) return NOT_FOUND;

@@ -3,6 +3,7 @@ import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
   ADMIN_ROUTES,
+  clientAddresses,
   createNonAdmin,
   customTokenIdToken,
   jwtClaims,
@@ -99,4 +100,24 @@ test("the same-origin check trusts the configured base URL, not the Host header"
     data: { idToken: "x".repeat(40) },
   });
   expect(spoofed.status()).toBe(403);
+});
+
+test("sign-in attempts from one address are limited with Retry-After, and oversized bodies refused unread", async ({ request, baseURL }) => {
+  const address = clientAddresses();
+  const from = (i: number) => ({ origin: baseURL!, "x-forwarded-for": address(i) });
+  const statuses: number[] = [];
+  for (let i = 0; i < 13; i++) {
+    statuses.push((await request.post("/api/session", { headers: from(1), data: { idToken: "x".repeat(40) } })).status());
+  }
+  expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+  expect(statuses.slice(10)).toContain(429);
+  const limited = await request.post("/api/session", { headers: from(1), data: { idToken: "x".repeat(40) } });
+  expect(limited.status()).toBe(429);
+  expect(Number(limited.headers()["retry-after"])).toBeGreaterThan(0);
+  expect((await limited.json()) as unknown).toEqual({ error: expect.stringMatching(/^Too many sign-in attempts/) });
+  // Another address is not affected.
+  expect((await request.post("/api/session", { headers: from(2), data: { idToken: "x".repeat(40) } })).status()).toBe(401);
+
+  const huge = await request.post("/api/session", { headers: from(3), data: { idToken: "x".repeat(20_000) } });
+  expect(huge.status()).toBe(413);
 });

@@ -25,7 +25,7 @@ async function inbox(): Promise<InboxEmail[]> {
 const mailTo = async (address: string) => (await inbox()).filter((e) => e.to.some((t) => t.address === address));
 
 function linkIn(email: InboxEmail): string {
-  const link = `${email.text ?? ""}\n${email.html ?? ""}`.match(/https?:\/\/[^\s"<>]+\/invite\/[A-Za-z0-9_-]{43}/)?.[0];
+  const link = `${email.text ?? ""}\n${email.html ?? ""}`.match(/https?:\/\/[^\s"<>]+\/invite\/[0-9a-f]{32}\.\d+\.[A-Za-z0-9_-]{22}/)?.[0];
   if (!link) throw new Error(`no invitation link in "${email.subject}"`);
   return link;
 }

@@ -4,6 +4,7 @@ import { deriveInvitationToken } from "@/lib/domain/invitations/token";
 import { revokeInvitations } from "@/lib/services/invitations";
 import { TEST_SECRETS } from "@/scripts/lib/test-env";
 import { inviteToNewEvent, stackContext } from "./stack-data";
+import { clientAddresses } from "./support";
 
 /**
  * The public invitation page, in real Chromium against the production build. Data is seeded by calling the
@@ -17,6 +18,7 @@ const ctx = stackContext;
 const invite = inviteToNewEvent;
 
 const unique = (name: string) => `${name}-${randomUUID().slice(0, 8)}@example.com`;
+const testAddress = clientAddresses();
 
 async function participants(eventId: string) {
   return (await ctx().raw.collection("participants").where("eventId", "==", eventId).get()).size;
@@ -203,7 +205,7 @@ test("an expired link answers 410 and asks for a new one", async ({ page }) => {
 });
 
 test("malformed and unknown tokens get the same 404 page, with nothing about other invitations", async ({ page, request }) => {
-  const unknown = deriveInvitationToken(TEST_SECRETS.tokenSecret, `no-such-${randomUUID()}`, 1);
+  const unknown = deriveInvitationToken(TEST_SECRETS.tokenSecret, randomUUID().replaceAll("-", ""), 1);
   const pages: string[] = [];
   for (const token of ["not-a-token", unknown, "A".repeat(500)]) {
     const response = await page.goto(`/invite/${token}`);
@@ -262,16 +264,53 @@ test("a guest without JavaScript can read the invitation and accept it", async (
   }
 });
 
-test("100 simultaneous accepts of one link make exactly one participant, and every request gets a proper answer", async ({ request }) => {
+test("a burst of made-up links and answers from one address gets 429 and Retry-After, while other guests are served", async ({ request }) => {
+  const { eventId, tokens } = await invite([unique("bystander")]);
+  const attacker = { "x-forwarded-for": testAddress(1000) };
+  const guest = { "x-forwarded-for": testAddress(1001) };
+  const forged = () => deriveInvitationToken("an-attackers-guess-at-the-secret-0123456789", randomUUID().replaceAll("-", ""), 1);
+
+  const probes = await Promise.all(Array.from({ length: 150 }, () => request.get(`/invite/${forged()}`, { headers: attacker })));
+  const statuses = probes.map((r) => r.status());
+  expect(statuses.filter((s) => s !== 404 && s !== 429)).toEqual([]);
+  // The address's burst of 60 gets the usual not-found page (plus whatever refilled meanwhile); the rest waits.
+  expect(statuses.filter((s) => s === 404).length).toBeGreaterThanOrEqual(60);
+  expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(50);
+
+  const answers = await Promise.all(
+    Array.from({ length: 10 }, () => request.post(`/invite/${forged()}/answer`, { form: { answer: "accept" }, headers: attacker, maxRedirects: 0 })),
+  );
+  expect(answers.filter((r) => r.status() === 429).length).toBeGreaterThanOrEqual(8);
+  const refusal = answers.find((r) => r.status() === 429)!;
+  expect(Number(refusal.headers()["retry-after"])).toBeGreaterThan(0);
+  expectInviteHeaders(refusal);
+  expect(refusal.headers()["content-type"]).toContain("text/html");
+  expect(await refusal.text()).toMatch(/Too many requests[\s\S]*Wait (a second|\d+ seconds) and try again/);
+
+  // Meanwhile a guest elsewhere opens and answers their invitation as usual.
+  expect((await request.get(`/invite/${tokens[0]}`, { headers: guest })).status()).toBe(200);
+  const accepted = await request.post(`/invite/${tokens[0]}/answer`, { form: { answer: "accept" }, headers: guest, maxRedirects: 0 });
+  expect(accepted.status()).toBe(303);
+  expect(await participants(eventId)).toBe(1);
+});
+
+test("100 simultaneous accepts of one link: one participant, the link's first 10 answered, the rest told to wait", async ({ request }) => {
   const { eventId, tokens } = await invite([unique("rush")]);
   const url = `/invite/${tokens[0]}/answer`;
+  // From 100 addresses, so that only the per-link limit is in play.
   const responses = await Promise.all(
-    Array.from({ length: 100 }, () => request.post(url, { form: { answer: "accept" }, maxRedirects: 0, timeout: 55_000 })),
+    Array.from({ length: 100 }, (_, i) =>
+      request.post(url, { form: { answer: "accept" }, headers: { "x-forwarded-for": testAddress(i) }, maxRedirects: 0, timeout: 55_000 }),
+    ),
   );
-  expect(responses.map((r) => r.status()).filter((s) => s !== 303)).toEqual([]);
-  const outcomes = responses.map((r) => new URL(r.headers()["location"]!, "http://x").searchParams.get("outcome"));
+  const answered = responses.filter((r) => r.status() === 303);
+  const limited = responses.filter((r) => r.status() === 429);
+  expect(answered).toHaveLength(10);
+  expect(limited).toHaveLength(90);
+  for (const r of limited) expect(Number(r.headers()["retry-after"])).toBeGreaterThan(0);
+  const outcomes = answered.map((r) => new URL(r.headers()["location"]!, "http://x").searchParams.get("outcome"));
   expect(outcomes.filter((o) => o === "accepted")).toHaveLength(1);
-  expect(outcomes.filter((o) => o === "already_accepted")).toHaveLength(99);
+  expect(outcomes.filter((o) => o === "already_accepted")).toHaveLength(9);
   expect(await participants(eventId)).toBe(1);
   const event = await ctx().raw.collection("events").doc(eventId).get();
   expect(event.data()?.counters.accepted).toBe(1);

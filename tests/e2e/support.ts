@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { expect, type APIRequestContext, type Page } from "@playwright/test";
 
 export const ADMIN_EMAIL = "admin@herald.local";
@@ -66,4 +67,14 @@ export function jwtClaims(jwt: string): Record<string, unknown> {
 /** Opens a server session in this request context (its cookie jar keeps the cookie), as the sign-in page does. */
 export async function openSession(request: APIRequestContext, origin: string, idToken: string) {
   return request.post("/api/session", { headers: { origin }, data: { idToken } });
+}
+
+/**
+ * Client addresses for one spec file, sent as X-Forwarded-For (the app counts the last entry). Documentation
+ * range, a random prefix per file and a /64 per index, since the rate limiter counts IPv6 by /64: a test's
+ * requests share no limit with another test's, or with the browser's own 127.0.0.1.
+ */
+export function clientAddresses(): (index: number) => string {
+  const run = randomBytes(2).toString("hex");
+  return (index) => `2001:db8:${run}:${index.toString(16)}::1`;
 }

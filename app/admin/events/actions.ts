@@ -59,7 +59,7 @@ export async function inviteAction(eventId: string, rows: unknown): Promise<Acti
     if (!result.ok) return result;
     const { invited, reinvited, duplicates, rejected } = result;
     return { ok: true, invited, reinvited, duplicates, rejected, rows: result.rows };
-  });
+  }, { bulk: true });
 }
 
 /** The column mapping an organiser confirmed, kept on the event for its next upload. */
@@ -92,7 +92,7 @@ async function bulk(
     const parsed = invitationIdsSchema.safeParse(ids);
     if (!id.success || !parsed.success) return refused("Select between 1 and 200 invitations");
     return { ok: true, results: await run(serviceContext(), [...new Set(parsed.data)]) };
-  });
+  }, { bulk: true });
 }
 
 export async function resendAction(eventId: string, ids: string[]): Promise<ActionResult<{ results: BulkOutcomeView[] }>> {
@@ -117,5 +117,5 @@ export async function deleteStepAction(eventId: string, first: boolean): Promise
     // A later call finding nothing means another tab finished the job.
     if (!first && step.code === "not_found") return { ok: true, done: true, deleted: 0, total };
     return step;
-  });
+  }, { bulk: true });
 }

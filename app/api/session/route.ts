@@ -7,6 +7,11 @@ import { SESSION_COOKIE, sessionCookieOptions } from "@/lib/server/session-cooki
 import { maySignInWith } from "@/lib/domain/admin-access";
 import { logger } from "@/lib/log/logger";
 import { isSameOrigin } from "@/lib/server/same-origin";
+import { limitSignIn } from "@/lib/server/rate-limits";
+import { readBodyLimited, TOO_LARGE } from "@/lib/server/request-body";
+
+/** A Firebase ID token is a few kilobytes at most; the body is read no further than this. */
+const MAX_BODY_BYTES = 16 * 1024;
 
 const bodySchema = z.object({ idToken: z.string().min(20).max(8192) });
 
@@ -16,7 +21,16 @@ const MAX_SIGN_IN_AGE_SECONDS = 5 * 60;
 
 export async function POST(request: NextRequest) {
   if (!isSameOrigin(request, getContainer().env.HERALD_BASE_URL)) return NextResponse.json({ error: "Cross-site request refused" }, { status: 403 });
-  const parsed = bodySchema.safeParse(await request.json().catch(() => null));
+  const limited = limitSignIn(request);
+  if (!limited.ok) {
+    return NextResponse.json(
+      { error: `Too many sign-in attempts. Wait ${limited.retryAfterSeconds} seconds and try again.` },
+      { status: 429, headers: { "Retry-After": String(limited.retryAfterSeconds) } },
+    );
+  }
+  const body = await readBodyLimited(request, MAX_BODY_BYTES);
+  if (body === TOO_LARGE) return NextResponse.json({ error: "Request body too large" }, { status: 413 });
+  const parsed = bodySchema.safeParse(parseJson(body));
   if (!parsed.success) return NextResponse.json({ error: "idToken is required" }, { status: 400 });
 
   const { auth, env } = getContainer();
@@ -35,6 +49,14 @@ export async function POST(request: NextRequest) {
   } catch (error) {
     logger.warn("session creation refused", { error });
     return NextResponse.json({ error: "Sign-in could not be verified" }, { status: 401 });
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
   }
 }
 

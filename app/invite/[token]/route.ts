@@ -1,7 +1,8 @@
+import { limitGuest } from "@/lib/server/rate-limits";
 import { serviceContext } from "@/lib/server/services";
 import { openInvitation } from "@/lib/services/rsvp";
 import { invitationPage, parseOutcome } from "../_html/pages";
-import { failureResponse, htmlResponse, unexpectedFailure } from "../_html/respond";
+import { failureResponse, htmlResponse, tooManyRequests, unexpectedFailure } from "../_html/respond";
 
 type Context = { params: Promise<{ token: string }> };
 
@@ -13,6 +14,8 @@ type Context = { params: Promise<{ token: string }> };
 export async function GET(request: Request, { params }: Context): Promise<Response> {
   const { token } = await params;
   try {
+    const limited = limitGuest(request, token, "view");
+    if (!limited.ok) return tooManyRequests(limited.retryAfterSeconds);
     const ctx = serviceContext();
     const view = await openInvitation(ctx, token);
     if (!view.ok) return failureResponse(view, token);

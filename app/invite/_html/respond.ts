@@ -42,6 +42,14 @@ export function problemResponse(status: number, heading: string, message: string
   return htmlResponse(problemPage({ heading, message }), status);
 }
 
+/** 429 with Retry-After: the same plain page as every other refusal, saying how long to wait. */
+export function tooManyRequests(retryAfterSeconds: number): Response {
+  const wait = retryAfterSeconds === 1 ? "a second" : `${retryAfterSeconds} seconds`;
+  const response = problemResponse(429, "Too many requests", `This page was asked for too often in a short time. Wait ${wait} and try again.`);
+  response.headers.set("Retry-After", String(retryAfterSeconds));
+  return response;
+}
+
 /**
  * What escaped a handler: logged without the request URL (it holds the guest's token), answered with a plain
  * apology and no detail.

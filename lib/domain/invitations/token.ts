@@ -1,19 +1,25 @@
 /**
- * Invitation link tokens.
+ * Invitation links.
  *
- * The token is derived, not drawn at random:
- *   token     = base64url(HMAC-SHA256(secret, "invite-token\n" + invitationId + "\n" + tokenVersion))
- *   tokenHash = base64url(HMAC-SHA256(secret, token))        ← the only thing stored, next to tokenVersion
+ * A link names its invitation and carries the server's signature over it:
+ *   token     = invitationId "." tokenVersion "." mac
+ *   mac       = base64url(first 16 bytes of HMAC-SHA256(secret, "invite-link\n" + invitationId + "\n" + tokenVersion))
+ *   tokenHash = base64url(HMAC-SHA256(secret, "invite-hash\n" + token))     ← stored next to tokenVersion
  *
- * Why derived: the queue retries sends, and a retry must mail the same link as the first attempt (the guest may
- * already have the first email), yet the raw link may not sit in the queue or the database. With a derived
- * token the job stores only the invitation id; the worker, which holds the secret, rebuilds the token at send
- * time. A copy of the database (ids, versions, hashes) cannot produce a token without the server secret, and
- * the hash cannot be reversed. Resending bumps tokenVersion, which changes both token and hash, so the old
- * link stops matching.
+ * Why signed: the server checks a link with the secret alone, before touching the database, so a forged or
+ * mangled link costs no Firestore read, however many arrive; a genuine one is then a single document get by
+ * id. Why derived: the queue retries sends, and a retry must mail the same link as the first attempt, yet the
+ * raw link may not sit in the queue or the database; the worker, which holds the secret, rebuilds it at send
+ * time from the invitation id and version. Resending bumps tokenVersion, so the stored hash changes and the
+ * old link stops opening the invitation.
  *
- * The unpredictability comes from the ≥ 256-bit secret, not from a random draw, so the secret must be random,
- * kept server-side, and never reused for anything but these MACs. Rotating it invalidates every open link.
+ * Why store a hash at all, when the signature already proves the link: the document then says which link is
+ * current (an answer's transaction re-checks it), and the stored value is keyed, so a copy of the database
+ * cannot be turned into links or matched against a leaked list of them without the secret.
+ *
+ * Rotation: links are signed with the current secret; a previous secret, while configured, still verifies the
+ * links and hashes it made. 128 bits of MAC: a forger's chance per guess is 2^-128, and guesses are rate
+ * limited besides.
  *
  * node:crypto is confined to this module: HMAC is pure computation, but keeping the import in one place keeps
  * the rest of the domain loadable anywhere.
@@ -23,16 +29,23 @@ import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 /** The secret is at least as long as the HMAC output; anything shorter is a misconfiguration. */
 export const MIN_SECRET_BYTES = 32;
 
-/** 32 bytes (256 bits) of HMAC output in unpadded base64url. */
-export const TOKEN_LENGTH = 43;
-
 export const INVITE_PATH_PREFIX = "/invite/";
 
 export type ServerSecret = string | Uint8Array;
 
-// 43 base64url characters carry 258 bits; for 256 the last character's low two bits are zero. Refusing the
-// other spellings means one token has exactly one accepted string.
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+/** A link whose signature checked out: which invitation, which version of its link, and the token as given. */
+export interface InvitationLink {
+  invitationId: string;
+  tokenVersion: number;
+  token: string;
+}
+
+const MAC_BYTES = 16;
+// Invitation ids are 32 hex characters (identity.ts); versions are positive integers without leading zeros;
+// 22 base64url characters carry 132 bits, so for 128 the last one's low four bits are zero. One link has
+// exactly one accepted spelling.
+const INVITATION_ID_SHAPE = /^[0-9a-f]{32}$/;
+const TOKEN_SHAPE = /^([0-9a-f]{32})\.([1-9][0-9]{0,8})\.([A-Za-z0-9_-]{21}[AQgw])$/;
 
 function checkedSecret(secret: ServerSecret): ServerSecret {
   const bytes = typeof secret === "string" ? Buffer.byteLength(secret, "utf8") : secret.byteLength;
@@ -42,27 +55,33 @@ function checkedSecret(secret: ServerSecret): ServerSecret {
   return secret;
 }
 
-function hmac(secret: ServerSecret, message: string): string {
-  return createHmac("sha256", checkedSecret(secret)).update(message, "utf8").digest("base64url");
+function hmac(secret: ServerSecret, message: string): Buffer {
+  return createHmac("sha256", checkedSecret(secret)).update(message, "utf8").digest();
+}
+
+function linkMac(secret: ServerSecret, invitationId: string, tokenVersion: number): Buffer {
+  return hmac(secret, `invite-link\n${invitationId}\n${tokenVersion}`).subarray(0, MAC_BYTES);
 }
 
 /** The link token for version `tokenVersion` of an invitation. Same inputs, same token: retries resend the same link. */
 export function deriveInvitationToken(secret: ServerSecret, invitationId: string, tokenVersion: number): string {
-  if (invitationId === "" || invitationId.includes("\n")) {
-    throw new RangeError("invitationId must be non-empty and single-line");
+  if (!INVITATION_ID_SHAPE.test(invitationId)) {
+    throw new RangeError("invitationId must be 32 lower-case hex characters (identity.ts)");
   }
-  if (!Number.isSafeInteger(tokenVersion) || tokenVersion < 1) {
-    throw new RangeError(`tokenVersion must be a positive integer, got ${tokenVersion}`);
+  if (!Number.isSafeInteger(tokenVersion) || tokenVersion < 1 || tokenVersion > 999_999_999) {
+    throw new RangeError(`tokenVersion must be a positive integer below 10^9, got ${tokenVersion}`);
   }
-  return hmac(secret, `invite-token\n${invitationId}\n${tokenVersion}`);
+  return `${invitationId}.${tokenVersion}.${linkMac(secret, invitationId, tokenVersion).toString("base64url")}`;
 }
 
-/**
- * What the database stores and looks invitations up by. Keyed with the secret (not a bare SHA-256) so that even
- * a leaked token list cannot be matched against a database copy without the server.
- */
+/** The path an email links to: what the queue drain puts in every invitation it renders. */
+export function invitationLinkPath(secret: ServerSecret, invitationId: string, tokenVersion: number): string {
+  return `${INVITE_PATH_PREFIX}${deriveInvitationToken(secret, invitationId, tokenVersion)}`;
+}
+
+/** What the database stores for a token. Keyed with the secret, so only the server can compute or match it. */
 export function hashToken(secret: ServerSecret, token: string): string {
-  return hmac(secret, token);
+  return hmac(secret, `invite-hash\n${token}`).toString("base64url");
 }
 
 /** The fields an invitation document stores for its link, and the token to mail (never stored). */
@@ -76,16 +95,32 @@ export function issueInvitationToken(
 }
 
 /**
- * Exact shape of a token. Check it before touching the database: a malformed value in the URL must cost
- * nothing, not a Firestore read per probe.
+ * The link `candidate` names, if one of `secrets` signed it; null otherwise. Pure computation: this is the
+ * check that must run before any database read, so a probe with a made-up link costs nothing.
  */
-export function isWellFormedToken(value: unknown): value is string {
-  return typeof value === "string" && TOKEN_SHAPE.test(value);
+export function verifyInvitationLink(secrets: readonly ServerSecret[], candidate: unknown): InvitationLink | null {
+  if (typeof candidate !== "string") return null;
+  const match = TOKEN_SHAPE.exec(candidate);
+  if (!match) return null;
+  const invitationId = match[1]!;
+  const tokenVersion = Number(match[2]);
+  const given = Buffer.from(match[3]!, "base64url");
+  const signed = secrets.some((secret) => timingSafeEqual(given, linkMac(secret, invitationId, tokenVersion)));
+  return signed ? { invitationId, tokenVersion, token: candidate } : null;
 }
 
-/** The hash to look an invitation up by, or null when the candidate is not even shaped like a token. */
-export function lookupHashForToken(secret: ServerSecret, candidate: unknown): string | null {
-  return isWellFormedToken(candidate) ? hashToken(secret, candidate) : null;
+/**
+ * The stored hash, if it is the one a configured secret made for this link; null when the invitation has
+ * moved on to another link (a resend) or was issued under a secret no longer configured. The hash may come
+ * from a different secret than the link's signature: a job queued before a rotation and sent after it mails a
+ * link signed with the new secret for an invitation hashed under the old one.
+ */
+export function matchingTokenHash(secrets: readonly ServerSecret[], link: InvitationLink, storedHash: string): string | null {
+  for (const secret of secrets) {
+    const expected = hashToken(secret, deriveInvitationToken(secret, link.invitationId, link.tokenVersion));
+    if (tokenHashesEqual(expected, storedHash)) return expected;
+  }
+  return null;
 }
 
 /** Compares two hashes without leaking, through timing, how many leading characters matched. */
@@ -94,16 +129,6 @@ export function tokenHashesEqual(a: string, b: string): boolean {
   const right = Buffer.from(b, "utf8");
   // Length is public (every hash has the same one); only the content needs the constant-time path.
   return left.length === right.length && timingSafeEqual(left, right);
-}
-
-/** Does `token` open the invitation whose stored hash is `storedHash`? */
-export function tokenMatches(secret: ServerSecret, token: string, storedHash: string): boolean {
-  return isWellFormedToken(token) && tokenHashesEqual(hashToken(secret, token), storedHash);
-}
-
-export function invitationLinkPath(token: string): string {
-  if (!isWellFormedToken(token)) throw new RangeError("Not an invitation token");
-  return `${INVITE_PATH_PREFIX}${token}`;
 }
 
 /** Lower-case hex SHA-256; here so that identity.ts can hash without importing node:crypto itself. */

@@ -3,7 +3,7 @@ import { collections, type EventDoc, type JobDoc, type ProviderDoc, type Runtime
 import { decideAfterAttempt, type BackoffPolicy, type Decision } from "@/lib/domain/delivery/job";
 import { maySend, maySendByRuntime, type RuntimeView, type SendVerdict } from "@/lib/domain/delivery/may-send";
 import { attemptsSpent, type Resolution } from "@/lib/domain/delivery/outcome";
-import { deriveInvitationToken, invitationLinkPath } from "@/lib/domain/invitations/token";
+import { invitationLinkPath } from "@/lib/domain/invitations/token";
 import { renderTemplate } from "@/lib/domain/templates/render";
 import { buildTemplateData } from "@/lib/domain/templates/variables";
 import type { Mailer, OutgoingEmail, SendResult } from "@/lib/ports/mailer";
@@ -207,7 +207,7 @@ function decided(ctx: SendContext, claimed: ClaimedJob, providerId: string | nul
 }
 
 function compose(ports: DrainPorts, id: string, job: JobDoc, event: EventDoc, template: TemplateDoc, fromProvider: ProviderDoc | null): OutgoingEmail {
-  const link = `${ports.baseUrl.replace(/\/$/, "")}${invitationLinkPath(deriveInvitationToken(ports.tokenSecret, job.invitationId, job.tokenVersion))}`;
+  const link = `${ports.baseUrl.replace(/\/$/, "")}${invitationLinkPath(ports.tokenSecret, job.invitationId, job.tokenVersion)}`;
   const rendered = renderTemplate(
     { subject: template.subject, html: template.html, text: template.text },
     buildTemplateData({

@@ -1,8 +1,10 @@
 import { z } from "zod";
+import { limitGuest } from "@/lib/server/rate-limits";
+import { readBodyLimited, TOO_LARGE } from "@/lib/server/request-body";
 import { serviceContext } from "@/lib/server/services";
 import { answerInvitation } from "@/lib/services/rsvp";
 import { invitePath } from "../../_html/pages";
-import { failureResponse, INVITE_HEADERS, problemResponse, unexpectedFailure } from "../../_html/respond";
+import { failureResponse, INVITE_HEADERS, problemResponse, tooManyRequests, unexpectedFailure } from "../../_html/respond";
 
 type Context = { params: Promise<{ token: string }> };
 
@@ -13,28 +15,6 @@ const formSchema = z.object({
   // getAll, not get: `answer=accept&answer=decline` must be refused, not silently read as one of them.
   answer: z.array(z.enum(["accept", "decline"])).length(1),
 });
-
-const TOO_LARGE = Symbol("too large");
-
-/** Reads at most `limit` bytes, whatever Content-Length claims (it may be absent or lie with chunked bodies). */
-async function readLimited(request: Request, limit: number): Promise<string | typeof TOO_LARGE> {
-  if (Number(request.headers.get("content-length") ?? 0) > limit) return TOO_LARGE;
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      return TOO_LARGE;
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
-}
 
 function isUrlEncodedForm(request: Request): boolean {
   const type = request.headers.get("content-type") ?? "";
@@ -51,7 +31,9 @@ const NOT_UNDERSTOOD = "Use the Accept or Decline button on the invitation page.
 export async function POST(request: Request, { params }: Context): Promise<Response> {
   const { token } = await params;
   try {
-    const body = await readLimited(request, MAX_BODY_BYTES);
+    const limited = limitGuest(request, token, "answer");
+    if (!limited.ok) return tooManyRequests(limited.retryAfterSeconds);
+    const body = await readBodyLimited(request, MAX_BODY_BYTES);
     if (body === TOO_LARGE) return problemResponse(413, "That was too much", NOT_UNDERSTOOD);
     if (!isUrlEncodedForm(request)) return problemResponse(400, "That answer was not understood", NOT_UNDERSTOOD);
     const parsed = formSchema.safeParse({ answer: new URLSearchParams(body).getAll("answer") });

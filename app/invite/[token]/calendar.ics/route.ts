@@ -1,13 +1,16 @@
+import { limitGuest } from "@/lib/server/rate-limits";
 import { serviceContext } from "@/lib/server/services";
 import { invitationCalendar } from "@/lib/services/rsvp";
-import { failureResponse, INVITE_HEADERS, unexpectedFailure } from "../../_html/respond";
+import { failureResponse, INVITE_HEADERS, tooManyRequests, unexpectedFailure } from "../../_html/respond";
 
 type Context = { params: Promise<{ token: string }> };
 
 /** "Add to calendar", offered once the guest has accepted. Reads only, like the page. */
-export async function GET(_request: Request, { params }: Context): Promise<Response> {
+export async function GET(request: Request, { params }: Context): Promise<Response> {
   const { token } = await params;
   try {
+    const limited = limitGuest(request, token, "view");
+    if (!limited.ok) return tooManyRequests(limited.retryAfterSeconds);
     const calendar = await invitationCalendar(serviceContext(), token);
     if (!calendar.ok) return failureResponse(calendar, token);
     return new Response(calendar.ics, {
