@@ -204,7 +204,7 @@ export interface LedgerFigures {
   sameKeyDuplicates: number;
 }
 
-export function figures(sent: Sent[]): LedgerFigures & { duplicatedKeys?: string[] } {
+export function figures(sent: Sent[]): LedgerFigures & { duplicated?: string[][] } {
   const seen = new Map<string, number>();
   for (const s of sent) seen.set(s.key, (seen.get(s.key) ?? 0) + 1);
   const duplicated = [...seen].filter(([, n]) => n > 1).map(([key]) => key);
@@ -212,7 +212,9 @@ export function figures(sent: Sent[]): LedgerFigures & { duplicatedKeys?: string
     emails: sent.length,
     distinctJobs: seen.size,
     sameKeyDuplicates: sent.length - seen.size,
-    ...(duplicated.length > 0 ? { duplicatedKeys: duplicated.slice(0, 10) } : {}),
+    ...(duplicated.length > 0
+      ? { duplicated: duplicated.slice(0, 5).map((key) => sent.filter((s) => s.key === key).map((s) => `${s.via}@${new Date(s.at).toISOString().slice(11, 23)}`)) }
+      : {}),
   };
 }
 

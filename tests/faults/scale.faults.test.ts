@@ -54,6 +54,7 @@ describe("scale past one drain", () => {
     await w.drained(150_000);
     const seconds = (Date.now() - started) / 1000;
     const sent = ledger({ a, b, c });
+    record("four drains at once (raw)", figures(sent));
     expect(new Set(sent.map((s) => s.to)).size).toBe(600);
     expect(new Set(sent.map((s) => s.key)).size).toBe(600);
     expect(figures(sent).sameKeyDuplicates).toBe(0);

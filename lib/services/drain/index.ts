@@ -29,6 +29,9 @@ export { readRegistry } from "./registry";
  * Provider health and spent quota are written back periodically and at the end (providers.ts).
  */
 
+/** How often a drain looks for a waiting confirmation in another partition than its rotation's next. */
+const URGENT_CHECK_MS = 1_000;
+
 const DEFAULTS = {
   claimSize: 100,
   leaseMs: 120_000,
@@ -229,11 +232,37 @@ async function drainChunks(
       .finally(() => (persisting = null));
   }, o.persistEveryMs);
 
-  const claim = (partition?: number) =>
-    registry.claim(partition).catch((error: Error) => {
-      log("could not claim jobs; ending this run", { error: error.message });
-      return null;
-    });
+  let failedClaims = 0;
+  let urgentCheckedAt = 0;
+  /**
+   * The next claim's partition: where a confirmation waits, checked at most once a second (one read), else the
+   * next in this drain's rotation.
+   */
+  const nextPartition = async (): Promise<number | undefined> => {
+    if (Date.now() - urgentCheckedAt < URGENT_CHECK_MS) return undefined;
+    urgentCheckedAt = Date.now();
+    return (await registry.urgentPartition().catch(() => null)) ?? undefined;
+  };
+  /**
+   * A claim that fails (contention with other drains' claims outlasting the SDK's retries, a dropped connection)
+   * is tried again on the next partition after a short pause; three in a row end the run, and the next run
+   * tries afresh.
+   */
+  const claim = async (partition?: number): Promise<Chunk | null> =>
+    registry.claim(partition ?? (await nextPartition())).then(
+      (chunk) => {
+        failedClaims = 0;
+        return chunk;
+      },
+      async (error: Error) => {
+        if (++failedClaims >= 3) {
+          log("could not claim jobs; ending this run", { error: error.message });
+          return null;
+        }
+        await run.sleep(100 + Math.floor(ports.random.next() * 400));
+        return claim();
+      },
+    );
 
   const runOne = async (claimed: ClaimedJob, tracker: LeaseTracker, ctx: SendContext) => {
     let resolution: Resolution;
@@ -345,7 +374,6 @@ async function drainChunks(
     await writer.flush();
     await Promise.all(trackers.map((t) => t.released));
     await persisting;
-    await registry.deregister().catch(() => undefined);
   }
   if (summary.stoppedBecause === "idle") {
     // The queue ran dry, or what is left waits: say why, as an operator would want to know.

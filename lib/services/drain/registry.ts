@@ -58,7 +58,6 @@ export class Registry {
   /** Claims, renewals and releases of this process take turns instead of contending for the same documents. */
   private readonly turns = new KeyedLock();
   private claims = 0;
-  private readonly written = new Set<string>();
   /** What this drain last saw of each partition's live drains, to count the drains sharing providers. */
   private readonly seen = new Map<string, ShardView>();
 
@@ -138,7 +137,8 @@ export class Registry {
         const drains = Object.fromEntries(
           Object.entries(view.drains).filter(([, seen]) => now.getTime() - seen.getTime() < DRAIN_LIVENESS_MS),
         );
-        const heartbeatStale = !view.drains[this.drainId] || now.getTime() - view.drains[this.drainId]!.getTime() > DRAIN_LIVENESS_MS / 3;
+        // The heartbeat rides on the lease write: an empty claim writes nothing, and a drain that stopped
+        // claiming simply ages out of the count.
         drains[this.drainId] = now;
         let lease: Lease | null = null;
         if (jobs.length > 0) {
@@ -161,7 +161,7 @@ export class Registry {
           };
           lease = { id: leaseId, shardId: target, expiresAt, jobIds: jobs.map((j) => j.id) };
         }
-        if (jobs.length > 0 || heartbeatStale || picks.length > 0) {
+        if (jobs.length > 0 || picks.length > 0) {
           // create() for a partition's first claim: two transactions that both read it missing must not both
           // write it, or both would lease the same jobs.
           if (stored) tx.set(registryRef(target), { leases, drains });
@@ -170,7 +170,6 @@ export class Registry {
         return { lease, jobs, recovered, drains, now };
       }),
     ).then(({ lease, jobs, recovered, drains, now }) => {
-      this.written.add(target);
       this.seen.set(target, { id: target, leases: {}, drains });
       return { partition, lease, jobs, recovered, liveDrains: liveDrainIds([...this.seen.values()], now, DRAIN_LIVENESS_MS).length };
     });
@@ -211,26 +210,24 @@ export class Registry {
   }
 
   /** The partition of one due job, if any: where the next claim should look once a partition came back empty. */
-  async nextDuePartition(): Promise<number | null> {
+  nextDuePartition(): Promise<number | null> {
+    return this.peek([]);
+  }
+
+  /**
+   * The partition of a due high-priority job (a confirmation), if any: claims go there first, so a guest's
+   * confirmation does not wait for the rotation to reach its partition behind a batch of invitations.
+   */
+  urgentPartition(): Promise<number | null> {
+    return this.peek([["rank", "==", 0]]);
+  }
+
+  private async peek(where: [string, "==", unknown][]): Promise<number | null> {
     const [due] = await this.ports.db.query("drain.peek", collections.jobs, {
-      where: [
-        ["state", "in", [...WAITING_JOB_STATES]],
-        ["dueAt", "<=", this.ports.clock.now()],
-      ],
+      where: [...where, ["state", "in", [...WAITING_JOB_STATES]], ["dueAt", "<=", this.ports.clock.now()]],
       limit: 1,
     });
     return due ? due.data.shard : null;
-  }
-
-  /** At the end of a run: this drain stops taking a share of providers' rate limits. */
-  async deregister(): Promise<void> {
-    await Promise.all(
-      [...this.written].map((shardId) =>
-        this.turns.run("registry", () =>
-          this.ports.db.update("queue.release", registryRef(shardId), { [`drains.${this.drainId}`]: fieldOps.delete() }),
-        ),
-      ),
-    );
   }
 }
 
