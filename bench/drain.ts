@@ -2,12 +2,15 @@
  * npm run bench:drain — 5,000 queued invitations drained by the real worker process through three local
  * provider stand-ins (50 ms latency, 100 requests/s each, 429 beyond). One provider starts answering 5xx a
  * third of the way through; another hits its daily quota at 2,000. Duplicates and losses are counted at the
- * stand-ins (what they accepted), not from Herald's records. A second run SIGKILLs the worker mid-run and
- * restarts it. Prints human progress on stderr and one JSON line last on stdout.
+ * stand-ins (what they accepted), not from Herald's records. Three runs on fresh projects: one worker (whose
+ * per-document writes give the hottest document), one SIGKILLed mid-run and restarted, and four workers at
+ * once. Prints human progress on stderr and one JSON line last on stdout.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { bestThroughput, hottestDocument } from "./lib/drain-figures";
 
 process.env.HERALD_TEST_PORT_OFFSET ??= "60";
 
@@ -53,7 +56,7 @@ async function main() {
   };
   const workers: ChildProcess[] = [];
 
-  const runOnce = async (name: string, killAfter: number | null) => {
+  const runOnce = async (name: string, killAfter: number | null, drains = 1) => {
     const projectId = `demo-bench-drain-${name}`;
     process.env.FIRESTORE_EMULATOR_HOST = stack.env.FIRESTORE_EMULATOR_HOST;
     const { db, raw } = connectFirestore({ projectId, clock: { now: () => new Date() }, burnShards: 8 });
@@ -82,15 +85,18 @@ async function main() {
     const invited = await inviteGuests(ctx, eventId, recipients(addresses(JOBS, "bench")));
     if (!invited.ok || invited.invited !== JOBS) throw new Error(`seeding failed: ${JSON.stringify(invited).slice(0, 200)}`);
 
+    const writeLog = path.join(ROOT, `.herald-run/bench-drain-${name}-writes.json`);
+    rmSync(writeLog, { force: true });
     const workerEnv = {
       ...stack.env,
       FIREBASE_PROJECT_ID: projectId,
       GCLOUD_PROJECT: projectId,
       HERALD_WORKER_INTERVAL_MS: "200",
-      HERALD_DRAIN_LEASE_MS: "10000",
+      HERALD_DRAIN_LEASE_MS: "30000",
       HERALD_DRAIN_CLAIM_SIZE: "200",
       HERALD_DRAIN_CONCURRENCY: "64",
       HERALD_BURN_FLUSH_SECONDS: "1",
+      ...(drains === 1 && killAfter === null ? { HERALD_DOC_WRITE_LOG: writeLog } : {}),
     };
     const startWorker = () => {
       const child = spawn(process.execPath, [workerBundle], {
@@ -103,6 +109,7 @@ async function main() {
     };
 
     const started = Date.now();
+    const extra = Array.from({ length: drains - 1 }, () => startWorker());
     let worker = startWorker();
     let killedAt: number | null = null;
     let failedA = false;
@@ -137,8 +144,10 @@ async function main() {
     const lastFinish = await raw.collection("jobs").orderBy("updatedAt", "desc").limit(1).get();
     const finishedAt = lastFinish.docs[0]?.data().updatedAt?.toDate?.() as Date | undefined;
     const seconds = ((finishedAt ? finishedAt.getTime() : Date.now()) - started) / 1000;
-    worker.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 1500));
+    const exited = [worker, ...extra].map((w) => new Promise((r) => (w.exitCode === null ? w.once("exit", r) : r(null))));
+    for (const w of [worker, ...extra]) w.kill("SIGTERM");
+    await Promise.race([Promise.all(exited), new Promise((r) => setTimeout(r, 15_000))]);
+    const hottest = existsSync(writeLog) ? hottestDocument(JSON.parse(readFileSync(writeLog, "utf8")) as Record<string, number[]>) : null;
 
     // What the stand-ins accepted, by recipient and by idempotency key.
     const acceptedBy = new Map<string, Set<string>>();
@@ -197,6 +206,7 @@ async function main() {
       writesPerEmail: Number((totals.writes / Math.max(1, delivered)).toFixed(3)),
       peakRssMb: Math.round(peakRssKb / 1024),
       killedAfter: killedAt,
+      hottest,
     };
   };
 
@@ -205,11 +215,22 @@ async function main() {
     say(`normal run: ${JSON.stringify(normal)}`);
     const killed = await runOnce("kill", Math.round(JOBS * 0.4));
     say(`kill run: ${JSON.stringify(killed)}`);
+    const four = await runOnce("four", null, 4);
+    say(`four-drain run: ${JSON.stringify(four)}`);
+    // What the stand-ins allow at best: all three at 100/s, a until a third of the emails went out, b until
+    // its 2,000, whatever the routing.
+    const bound = bestThroughput(JOBS, [
+      { id: "a", ratePerSecond: healthy.rateLimitPerSecond, quota: null, failsAfterTotal: JOBS / 3 },
+      { id: "b", ratePerSecond: healthy.rateLimitPerSecond, quota: 2000, failsAfterTotal: null },
+      { id: "c", ratePerSecond: healthy.rateLimitPerSecond, quota: null, failsAfterTotal: null },
+    ]);
     console.log(
       JSON.stringify({
         bench: "drain",
         jobs: JOBS,
         emailsPerSecond: normal.emailsPerSecond,
+        boundEmailsPerSecond: Number(bound.emailsPerSecond.toFixed(1)),
+        efficiency: Number((normal.emailsPerSecond / bound.emailsPerSecond).toFixed(3)),
         wallSeconds: normal.seconds,
         sendsPerProvider: normal.perProvider,
         rateLimited: normal.rateLimited,
@@ -218,6 +239,9 @@ async function main() {
         stuck: normal.stuck,
         readsPerEmail: normal.readsPerEmail,
         writesPerEmail: normal.writesPerEmail,
+        hottestDocWritesPerSecond: normal.hottest?.writesPerSecond ?? null,
+        hottestDoc: normal.hottest?.path ?? null,
+        hottestDocWrites: normal.hottest?.total ?? null,
         peakRssMb: normal.peakRssMb,
         killRun: {
           lost: killed.lost,
@@ -227,6 +251,17 @@ async function main() {
           killedAfterAccepted: killed.killedAfter,
           wallSeconds: killed.seconds,
         },
+        fourDrains: {
+          emailsPerSecond: four.emailsPerSecond,
+          duplicates: four.duplicates,
+          lost: four.lost,
+          stuck: four.stuck,
+          rateLimited: four.rateLimited,
+          readsPerEmail: four.readsPerEmail,
+          writesPerEmail: four.writesPerEmail,
+          wallSeconds: four.seconds,
+        },
+        loadAverage1m: os.loadavg()[0],
       }),
     );
   } finally {
