@@ -29,7 +29,8 @@ const drainFields = {
   HERALD_BASE_URL: z
     .url({ message: "must be an absolute URL, e.g. http://127.0.0.1:3000" })
     // Every invitation link is built from it: refuse to start with the placeholder apphosting.yaml ships with.
-    .refine((url) => !new URL(url).hostname.endsWith(".invalid"), "is still the .invalid placeholder: set the app's public URL"),
+    // (zod runs refinements after a failed format check too, so the URL may not parse here.)
+    .refine((url) => !URL.canParse(url) || !new URL(url).hostname.endsWith(".invalid"), "is still the .invalid placeholder: set the app's public URL"),
   HERALD_TOKEN_SECRET: secret,
   HERALD_CREDENTIALS_KEY: z
     .string()
