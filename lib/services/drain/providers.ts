@@ -77,6 +77,19 @@ export class ProviderPool {
     return this.get(id).doc;
   }
 
+  /**
+   * Why no enabled provider can carry an address with a non-ASCII local part (SMTPUTF8), or null when one can:
+   * such an email then fails at once with the providers' reasons instead of waiting for one that never comes.
+   */
+  cannotCarry(email: string): string | null {
+    if (!hasUtf8LocalPart(email)) return null;
+    const enabled = [...this.providers.values()].filter((p) => p.doc.enabled);
+    const reasons = enabled.map((p) => UTF8_LOCAL_PART_SUPPORT[p.doc.kind]);
+    if (reasons.some((r) => r.supported)) return null;
+    const why = [...new Set(reasons.flatMap((r) => ("why" in r ? [r.why] : [])))];
+    return `This address has characters before the @ that need SMTPUTF8, and no enabled provider can send it${why.length > 0 ? `: ${why.join("; ")}` : ""}`;
+  }
+
   anyEnabled(): boolean {
     return [...this.providers.values()].some((p) => p.doc.enabled);
   }

@@ -86,6 +86,8 @@ export async function sendOne(ctx: SendContext, claimed: ClaimedJob): Promise<Se
   }
 
   const simulated = ctx.runtime().simulation;
+  const uncarried = simulated ? null : providers.cannotCarry(job.to.email);
+  if (uncarried) return failed(uncarried);
   let providerId: string | null = null;
   let probe = false;
   let mailer: Mailer = ports.simulatedMailer;
