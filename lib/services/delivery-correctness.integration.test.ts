@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { docRef } from "@/lib/adapters/firestore/collection";
 import { collections } from "@/lib/adapters/firestore/schemas";
 import { addresses, seedProvider } from "@/tests/support/fixtures";
-import { drainWorld, httpProvider, smtpProvider, until } from "@/tests/support/drain-world";
-import { startResendStandin, startSendgridStandin, type ProviderStandin } from "@/tests/support/provider-standins";
-import { startSmtpCatcher, type SmtpCatcher } from "@/tests/support/smtp-catcher";
+import { drainWorld, httpProvider, mailServers, smtpProvider, until } from "@/tests/support/drain-world";
+import type { ProviderStandin } from "@/tests/support/provider-standins";
+import type { SmtpCatcher } from "@/tests/support/smtp-catcher";
 import { sealSecret } from "./provider-config";
 import { newDrainId } from "./drain";
 import { checkInvariants } from "./doctor";
@@ -19,25 +19,7 @@ import { seedExpiredLease } from "@/tests/support/leases";
  * ends with the invariant checker the operators' `npm run doctor` runs.
  */
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((c) => c()));
-});
-
-async function catcher(): Promise<SmtpCatcher> {
-  const c = await startSmtpCatcher();
-  closers.push(() => c.close());
-  return c;
-}
-
-async function standin(kind: "sendgrid" | "resend", behaviour = {}): Promise<ProviderStandin> {
-  const s =
-    kind === "sendgrid"
-      ? await startSendgridStandin({ apiKey: "key-123", behaviour })
-      : await startResendStandin({ apiKey: "key-123", behaviour });
-  closers.push(() => s.close());
-  return s;
-}
+const { catcher, standin } = mailServers();
 
 /** Who each request to a stand-in was addressed to, in arrival order. */
 function recipientsOf(s: ProviderStandin): string[] {

@@ -1,33 +1,17 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { docRef } from "@/lib/adapters/firestore/collection";
 import { collections } from "@/lib/adapters/firestore/schemas";
 import { deriveInvitationToken } from "@/lib/domain/invitations/token";
 import { addresses, seedProvider, TEST_SECRET } from "@/tests/support/fixtures";
-import { drainWorld, httpProvider, smtpProvider } from "@/tests/support/drain-world";
+import { drainWorld, httpProvider, mailServers, smtpProvider } from "@/tests/support/drain-world";
 import { seedExpiredLease } from "@/tests/support/leases";
-import { startResendStandin, startSendgridStandin, type ProviderStandin } from "@/tests/support/provider-standins";
-import { decodeBody, startSmtpCatcher, type SmtpCatcher } from "@/tests/support/smtp-catcher";
+import { decodeBody } from "@/tests/support/smtp-catcher";
 import { drainQueue, newDrainId } from "./drain";
 import { deleteEvent } from "./events";
 import { answerInvitation, openInvitation } from "./rsvp";
 import { setHalted, setSimulation } from "./settings";
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((c) => c()));
-});
-
-async function catcher(): Promise<SmtpCatcher> {
-  const c = await startSmtpCatcher();
-  closers.push(() => c.close());
-  return c;
-}
-
-async function standin(kind: "sendgrid" | "resend"): Promise<ProviderStandin> {
-  const s = kind === "sendgrid" ? await startSendgridStandin({ apiKey: "key-123" }) : await startResendStandin({ apiKey: "key-123" });
-  closers.push(() => s.close());
-  return s;
-}
+const { catcher, standin } = mailServers();
 
 const world = (options: { now?: () => Date } = {}) => drainWorld(options);
 

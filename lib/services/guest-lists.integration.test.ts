@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ProviderDoc } from "@/lib/adapters/firestore/schemas";
 import { createMailer } from "@/lib/adapters/email/create-mailer";
 import { createSimulatedMailer } from "@/lib/adapters/email/simulated";
@@ -10,8 +10,9 @@ import { decodeUtf8Strict, parseRecipientTable, readRecipientTable } from "@/lib
 import { chunkInviteRows, revalidateInviteRows, toInviteRowInput } from "@/lib/domain/invitations/upload";
 import { testFirestore } from "@/tests/support/firestore";
 import { eventInput, recipients, seedEvent, seedProvider, serviceContext, TEST_SECRET } from "@/tests/support/fixtures";
-import { startResendStandin, startSendgridStandin, type ProviderStandin } from "@/tests/support/provider-standins";
-import { startSmtpCatcher, type SmtpCatcher } from "@/tests/support/smtp-catcher";
+import { mailServers } from "@/tests/support/drain-world";
+import type { ProviderStandin } from "@/tests/support/provider-standins";
+import type { SmtpCatcher } from "@/tests/support/smtp-catcher";
 import type { ServiceContext } from "./context";
 import { drainQueue, newDrainId } from "./drain";
 import { getEvent, updateEvent } from "./events";
@@ -27,10 +28,7 @@ import { ensureStarterTemplates } from "./templates";
  */
 
 const CREDENTIALS_KEY = Buffer.alloc(32, 7).toString("base64");
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((c) => c()));
-});
+const servers = mailServers();
 
 async function setup() {
   const fs = testFirestore();
@@ -193,17 +191,8 @@ describe("remembered columns", () => {
 });
 
 describe("internationalised addresses through the drain", () => {
-  async function smtpCatcher(): Promise<SmtpCatcher> {
-    const c = await startSmtpCatcher();
-    closers.push(() => c.close());
-    return c;
-  }
-
-  async function standin(kind: "sendgrid" | "resend"): Promise<ProviderStandin> {
-    const s = kind === "sendgrid" ? await startSendgridStandin({ apiKey: "key-123" }) : await startResendStandin({ apiKey: "key-123" });
-    closers.push(() => s.close());
-    return s;
-  }
+  const smtpCatcher = () => servers.catcher();
+  const standin = (kind: "sendgrid" | "resend") => servers.standin(kind);
 
   const smtp = (c: SmtpCatcher): Partial<ProviderDoc> => ({ kind: "smtp", settings: { host: c.host, port: c.port, secure: false } });
   const http = (id: string, kind: "sendgrid" | "resend", s: ProviderStandin): Partial<ProviderDoc> => ({
