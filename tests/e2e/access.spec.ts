@@ -1,4 +1,5 @@
-import { expect, request as requests, test, type APIRequestContext } from "@playwright/test";
+import { request as requests, type APIRequestContext } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { actions, callAction, concrete, entries, type Entry } from "./build-manifest";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, createNonAdmin, openSession, passwordIdToken } from "./support";
 

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { expect, test, type Locator, type Page } from "@playwright/test";
+import { type Locator, type Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { docRef } from "@/lib/adapters/firestore/collection";
 import { collections } from "@/lib/adapters/firestore/schemas";
 import { invitationIdFor } from "@/lib/domain/invitations/identity";

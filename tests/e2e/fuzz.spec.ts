@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
-import { expect, test, type APIResponse } from "@playwright/test";
+import { type APIResponse } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { actions, callAction, concrete } from "./build-manifest";
 import { inviteToNewEvent, stackContext } from "./stack-data";
 

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { expect, test, type Page } from "@playwright/test";
+import { type Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { ensureStarterTemplates } from "@/lib/services/templates";
 import { seedEvent, seedProvider } from "@/tests/support/fixtures";
 import { stackContext } from "./stack-data";

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { expect, test, type APIResponse, type Page } from "@playwright/test";
+import { type APIResponse, type Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { deriveInvitationToken } from "@/lib/domain/invitations/token";
 import { revokeInvitations } from "@/lib/services/invitations";
 import { TEST_SECRETS } from "@/scripts/lib/test-env";
@@ -249,7 +250,7 @@ test("the form refuses anything but one accept or decline, and bodies over 4 KB"
 
 test("a guest without JavaScript can read the invitation and accept it", async ({ browser, baseURL }) => {
   const { eventId, tokens } = await invite([unique("nojs")]);
-  const context = await browser.newContext({ javaScriptEnabled: false, baseURL, timezoneId: "America/New_York" });
+  const context = await browser.newContext({ javaScriptEnabled: false, baseURL, timezoneId: "America/New_York", extraHTTPHeaders: { "x-forwarded-for": testAddress(99) } });
   try {
     const page = await context.newPage();
     await page.goto(`/invite/${tokens[0]}`);

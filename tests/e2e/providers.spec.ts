@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import { type Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { ADMIN_EMAIL, ADMIN_ROUTES, signInAsAdmin } from "./support";
 
 const SMTP = process.env.HERALD_LOCAL_SMTP ?? "127.0.0.1:1125";
