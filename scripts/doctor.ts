@@ -32,7 +32,11 @@ async function main() {
   if (maxReads !== undefined && !(Number.isInteger(maxReads) && maxReads > 0)) throw new Error("--max-reads must be a positive whole number");
 
   const { db } = connectFirestore({ projectId, clock: systemClock, burnShards: 1 });
-  const report = await checkInvariants(db, systemClock, { maxReads, eventIds: values.event });
+  // The SDK keeps retrying an address nothing listens on; say so instead of hanging.
+  const unreachable = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error(`no answer from Firestore${emulator ? ` at ${emulator} (is the stack running? npm start)` : ""} within 30 s`)), 30_000).unref(),
+  );
+  const report = await Promise.race([checkInvariants(db, systemClock, { maxReads, eventIds: values.event }), unreachable]);
   if (values.json) console.log(JSON.stringify(report));
   else console.log(`Herald doctor: ${projectId}${emulator ? ` on the emulator at ${emulator}` : ""}\n${formatReport(report)}`);
   process.exit(report.violations.length > 0 ? 1 : 0);
