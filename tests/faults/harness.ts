@@ -107,12 +107,14 @@ export async function faultWorld(name: string, options: { event?: Partial<EventI
     seedProvider(fs.db, id, {
       name: `${kind} ${id}`,
       kind,
-      settings: { baseUrl: s.url, timeoutMs: 2000 },
+      // A realistic timeout: a shorter one turns a slow moment of a busy machine into a send the provider took
+      // but Herald counts as failed, and sends again.
+      settings: { baseUrl: s.url, timeoutMs: 10_000 },
       secret: sealSecret(SECRETS.credentialsKey, id, "key-123"),
       ...overrides,
     });
   const smtp = (id: string, c: SmtpCatcher, overrides: Partial<ProviderDoc> = {}) =>
-    seedProvider(fs.db, id, { kind: "smtp", settings: { host: c.host, port: c.port, secure: false, timeoutMs: 2000 }, ...overrides });
+    seedProvider(fs.db, id, { kind: "smtp", settings: { host: c.host, port: c.port, secure: false, timeoutMs: 10_000 }, ...overrides });
 
   const invite = async (emails: string[], event = eventId) => {
     const r = await inviteGuests(ctx, event, recipients(emails));
@@ -181,7 +183,8 @@ export function ledger(sources: Record<string, ProviderStandin | SmtpCatcher>): 
   for (const [via, source] of Object.entries(sources)) {
     if ("requests" in source) {
       for (const r of source.requests) {
-        if (r.status === null || r.status >= 300) continue;
+        // A replay of an idempotency key is answered from the provider's store and sends nothing.
+        if (r.status === null || r.status >= 300 || r.replayed) continue;
         const b = r.body as { to?: string | string[]; subject?: string; personalizations?: { to?: { email: string }[]; custom_args?: Record<string, string> }[]; custom_args?: Record<string, string> };
         const to = b.personalizations?.[0]?.to?.[0]?.email ?? (Array.isArray(b.to) ? b.to[0] : b.to) ?? "";
         const key = r.idempotencyKey ?? b.custom_args?.herald_idempotency_key ?? b.personalizations?.[0]?.custom_args?.herald_idempotency_key ?? `?${r.seq}`;

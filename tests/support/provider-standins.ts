@@ -20,6 +20,8 @@ export interface RecordedRequest {
   receivedAt: number;
   /** The status answered, or null while the request is still hanging or waiting out its latency. */
   status: number | null;
+  /** Answered from Resend's idempotency store: the provider sends nothing for it. */
+  replayed: boolean;
 }
 
 export interface StandinBehaviour {
@@ -313,6 +315,7 @@ async function startStandin(flavour: Flavour, options: StandinOptions): Promise<
       body: recordBodies ? body : null,
       receivedAt,
       status: null,
+      replayed: false,
     };
     requests.push(record);
 
@@ -370,6 +373,8 @@ async function startStandin(flavour: Flavour, options: StandinOptions): Promise<
     if (success.counted) {
       quotaUsed += 1;
       accepted += 1;
+    } else {
+      record.replayed = true;
     }
     return success;
   }

@@ -296,6 +296,7 @@ async function drainChunks(
   };
 
   const emptyPartitions = new Set<number>();
+  await registry.learnDrains().catch(() => undefined);
   let next: Promise<Chunk | null> | null = claim();
   try {
     for (;;) {

@@ -68,6 +68,18 @@ export class Registry {
   ) {}
 
   /**
+   * Learns, once per run, which drains are live in every partition (one read each): a drain that counted only
+   * the partitions it has claimed from would take too large a share of each provider's rate limit, and draw
+   * 429s, while other drains run too.
+   */
+  async learnDrains(): Promise<void> {
+    const stored = await this.ports.db.getAll("queue.claim", ALL_REGISTRY_SHARDS.map(registryRef));
+    ALL_REGISTRY_SHARDS.forEach((id, i) => {
+      if (!this.seen.has(id)) this.seen.set(id, { id, leases: {}, drains: stored[i]?.data.drains ?? {} });
+    });
+  }
+
+  /**
    * Claims up to `claimSize` due jobs of the next partition in this drain's rotation, highest priority first,
    * in one transaction on that partition's registry document: jobs of expired leases first (bounded, resumed
    * only if untouched since their claim), then due jobs not in any lease.
