@@ -6,6 +6,7 @@ import {
   EMPTY_RUN,
   mergeRules,
   nextReminderAt,
+  parseReminderKey,
   reminderJobIdFor,
   remindNowKey,
   reminderRefusal,
@@ -87,6 +88,9 @@ describe("reminder rules", () => {
     // 23:30 in Auckland is still the day before in UTC.
     expect(remindNowKey(new Date("2026-11-30T10:30:00Z"), "Pacific/Auckland")).toBe("m20261130");
     expect(remindNowKey(new Date("2026-11-30T11:30:00Z"), "Pacific/Auckland")).toBe("m20261201");
+    expect(parseReminderKey("r7d")).toEqual({ rule: 7 });
+    expect(parseReminderKey("m20261201")).toEqual({ day: "2026-12-01" });
+    expect(parseReminderKey("c1")).toBeNull();
     expect(() => reminderJobIdFor("ab12", "x")).toThrow(RangeError);
     expect(() => reminderJobIdFor("AB/12", "r7d")).toThrow(RangeError);
   });

@@ -60,9 +60,17 @@ export function remindNowKey(now: Date, timeZone: string): string {
   return `m${day.replaceAll("-", "")}`;
 }
 
+/** What a reminder key stands for: a rule's days, or the day of a "remind now" ("2026-12-01"). */
+export function parseReminderKey(key: string): { rule: number } | { day: string } | null {
+  const rule = /^r(\d+)d$/.exec(key);
+  if (rule) return { rule: Number(rule[1]) };
+  const day = /^m(\d{4})(\d{2})(\d{2})$/.exec(key);
+  return day ? { day: `${day[1]}-${day[2]}-${day[3]}` } : null;
+}
+
 export function reminderJobIdFor(invitationId: string, key: string): string {
   if (!/^[0-9a-f]+$/.test(invitationId)) throw new RangeError("invitationId must come from invitationIdFor");
-  if (!/^(r\d+d|m\d{8})$/.test(key)) throw new RangeError(`Not a reminder key: ${key}`);
+  if (!parseReminderKey(key)) throw new RangeError(`Not a reminder key: ${key}`);
   return `${invitationId}-${key}`;
 }
 

@@ -78,6 +78,10 @@ export async function queueDueReminders(ports: ReminderPorts, options: ReminderO
     limit: o.eventsPerRun,
   });
   for (const eventId of due) {
+    if (summary.events > 0 && Date.now() >= deadline) {
+      summary.stoppedBecause = "budget";
+      break;
+    }
     summary.events++;
     summary.stoppedBecause = "done";
     try {
@@ -102,10 +106,6 @@ export async function queueDueReminders(ports: ReminderPorts, options: ReminderO
     } catch (error) {
       // One event's trouble (deleted mid-run, contention) must not keep the others' reminders or the drain waiting.
       ports.log?.("could not queue an event's reminders", { eventId, error: (error as Error).message });
-    }
-    if (Date.now() >= deadline) {
-      summary.stoppedBecause = "budget";
-      break;
     }
   }
   return summary;
