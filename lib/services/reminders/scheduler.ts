@@ -56,6 +56,8 @@ export interface ReminderSummary {
   rules: number;
   /** Reminder jobs created by this run. */
   queued: number;
+  /** Reminders this run found already queued by another run it overlapped with (each created once all the same). */
+  alreadyQueued: number;
   stoppedBecause: "idle" | "done" | "budget";
 }
 
@@ -71,7 +73,7 @@ interface Claim {
 export async function queueDueReminders(ports: ReminderPorts, options: ReminderOptions): Promise<ReminderSummary> {
   const o = { ...DEFAULTS, ...options };
   const deadline = Date.now() + o.budgetMs;
-  const summary: ReminderSummary = { events: 0, rules: 0, queued: 0, stoppedBecause: "idle" };
+  const summary: ReminderSummary = { events: 0, rules: 0, queued: 0, alreadyQueued: 0, stoppedBecause: "idle" };
   const due = await ports.db.queryIds("remind.due", collections.events, {
     where: [["nextReminderAt", "<=", ports.clock.now()]],
     orderBy: [["nextReminderAt", "asc"]],
@@ -91,6 +93,7 @@ export async function queueDueReminders(ports: ReminderPorts, options: ReminderO
         if (!claim) break;
         const outcome = await queueRule(ports, eventId, claim, o, deadline);
         summary.queued += outcome.queued;
+        summary.alreadyQueued += outcome.alreadyQueued;
         if (!outcome.finished) {
           // Out of time: let the next run carry on from the cursor now rather than when the claim expires.
           await ports.db.update("remind.release", eventRef(eventId), {
@@ -161,10 +164,11 @@ async function queueRule(
   claim: Claim,
   o: typeof DEFAULTS & ReminderOptions,
   deadline: number,
-): Promise<{ queued: number; finished: boolean }> {
+): Promise<{ queued: number; alreadyQueued: number; finished: boolean }> {
   const { key } = claim;
   let after = claim.run.after;
   let queued = 0;
+  let alreadyQueued = 0;
   for (;;) {
     const page = await ports.db.query("remind.page", collections.invitations, {
       where: [
@@ -183,7 +187,7 @@ async function queueRule(
     const last = page.at(-1);
     if (last) {
       const cursor = { linkExpiresAt: last.data.linkExpiresAt, id: last.id };
-      const { created } = await createReminders(
+      const { created, existing } = await createReminders(
         ports.db,
         "remind.queue",
         page.map((s) => reminderFor(s.id, s.data, key, claim.at)),
@@ -195,9 +199,10 @@ async function queueRule(
           }),
       );
       queued += created.length;
+      alreadyQueued += existing.length;
       after = cursor;
     }
-    if (page.length < o.pageSize) return { queued, finished: true };
-    if (Date.now() >= deadline) return { queued, finished: false };
+    if (page.length < o.pageSize) return { queued, alreadyQueued, finished: true };
+    if (Date.now() >= deadline) return { queued, alreadyQueued, finished: false };
   }
 }
