@@ -55,7 +55,7 @@ export function RemindersCard({ overview: o }: { overview: ReminderOverviewView 
             {next && o.next ? (
               <>
                 <strong>Next reminder:</strong> {at(next.dueAt, o.timezone)} ({o.timezone}), {days(next.daysBefore)} before {o.anchor}, to{" "}
-                {guests(o.next.guests)} who haven&rsquo;t answered as of now.
+                {guests(o.next.guests)} who {o.next.guests === 1 ? "hasn’t" : "haven’t"} answered as of now.
               </>
             ) : (
               "No reminder left to send."
