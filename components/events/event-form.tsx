@@ -255,24 +255,19 @@ function Reminders(props: {
   const full = days.length >= REMINDER_LIMITS.maxRules;
   const lifetime = /^\d+$/.test(props.linkLifetimeDays.trim()) ? `${props.linkLifetimeDays.trim()} days` : "their lifetime";
   return (
-    <fieldset className={`field ${styles.reminders}`} aria-describedby="event-reminders-hint">
+    <fieldset className={`field ${styles.reminders}`} aria-describedby={errors.reminders ? "event-reminders-hint event-reminders-error" : "event-reminders-hint"}>
       <legend>Reminders</legend>
       <span className="hint" id="event-reminders-hint">
         Guests who haven&rsquo;t answered get the Reminder template this many days before {anchor}. Only guests whose
         invitation was delivered, and whose link still works then (links last {lifetime} from their invitation), are
         reminded. Up to {REMINDER_LIMITS.maxRules}.
       </span>
-      {days.map((value, i) => {
-        const id = `event-reminders-${i}`;
-        const error = errors[`reminders.${i}`];
-        return (
-          <div className="field" key={i}>
-            <label htmlFor={id}>
-              Reminder {i + 1}: days before {anchor}
-            </label>
+      {days.map((value, i) => (
+        <Field key={i} name={`reminders-${i}`} label={`Reminder ${i + 1}: days before ${anchor}`} error={errors[`reminders.${i}`]}>
+          {(a11y) => (
             <div className={styles.reminderRow}>
               <input
-                id={id}
+                {...a11y}
                 name={`reminders.${i}`}
                 type="number"
                 inputMode="numeric"
@@ -281,21 +276,14 @@ function Reminders(props: {
                 step={1}
                 value={value}
                 onChange={(e) => props.onChange(i, e.target.value)}
-                aria-invalid={Boolean(error)}
-                {...(error ? { "aria-describedby": `${id}-error` } : {})}
               />
               <button className="button" type="button" onClick={() => props.onRemove(i)} aria-label={`Remove reminder ${i + 1}`}>
                 Remove
               </button>
             </div>
-            {error ? (
-              <span className="field-error" id={`${id}-error`}>
-                {error}
-              </span>
-            ) : null}
-          </div>
-        );
-      })}
+          )}
+        </Field>
+      ))}
       {errors.reminders ? (
         <span className="field-error" id="event-reminders-error">
           {errors.reminders}

@@ -2,33 +2,14 @@ import { expect, test, type Page } from "@playwright/test";
 import { ensureStarterTemplates } from "@/lib/services/templates";
 import { seedProvider } from "@/tests/support/fixtures";
 import { stackFirestore } from "./stack-data";
+import { linkIn, mailTo } from "./inbox";
 import { signInAsAdmin } from "./support";
 
 /**
  * Reminders as an organiser meets them: two guests invited, one answers, then the organiser sets a reminder rule
- * on the event; the worker's scheduler sends it to the guest who has not answered, with the link from her
+ * on the event; the worker's scheduler sends it to the guest who has not answered, with the link from his
  * invitation, and not to the one who has. Emails are read back from the local mail catcher's inbox.
  */
-const INBOX = process.env.HERALD_TEST_INBOX_URL ?? "http://127.0.0.1:1180";
-
-interface InboxEmail {
-  subject: string;
-  text?: string;
-  html?: string;
-  to: { address: string }[];
-}
-
-async function mailTo(address: string): Promise<InboxEmail[]> {
-  const res = await fetch(`${INBOX}/api/email`);
-  if (!res.ok) throw new Error(`inbox answered ${res.status}`);
-  return ((await res.json()) as InboxEmail[]).filter((e) => e.to.some((t) => t.address === address));
-}
-
-function linkIn(email: InboxEmail): string {
-  const link = `${email.text ?? ""}\n${email.html ?? ""}`.match(/https?:\/\/[^\s"<>]+\/invite\/[0-9a-f]{32}\.\d+\.[A-Za-z0-9_-]{22}/)?.[0];
-  if (!link) throw new Error(`no invitation link in "${email.subject}"`);
-  return link;
-}
 
 /** A datetime-local value in UTC, `ms` from now, rounded up to the next whole minute. */
 function utcInput(ms: number): string {

@@ -9,8 +9,9 @@ import { ensureStarterTemplates } from "@/lib/services/templates";
 import type { EventInput } from "@/lib/domain/events/schema";
 import { testFirestore } from "./firestore";
 import { recipients, seedEvent, serviceContext, TEST_SECRET } from "./fixtures";
-import type { ProviderStandin } from "./provider-standins";
-import type { SmtpCatcher } from "./smtp-catcher";
+import { afterEach } from "vitest";
+import { startResendStandin, startSendgridStandin, type ProviderStandin, type StandinBehaviour } from "./provider-standins";
+import { startSmtpCatcher, type SmtpCatcher, type SmtpCatcherOptions } from "./smtp-catcher";
 
 /**
  * One isolated Herald for a queue test: its own emulator project, starter templates, an event, and drain ports
@@ -78,4 +79,27 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs =
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * An SMTP catcher and provider stand-ins for one test file, each closed after every test: call once at the top
+ * level of the file.
+ */
+export function mailServers() {
+  const closers: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    await Promise.all(closers.splice(0).map((close) => close()));
+  });
+  return {
+    async catcher(options: SmtpCatcherOptions = {}): Promise<SmtpCatcher> {
+      const c = await startSmtpCatcher(options);
+      closers.push(() => c.close());
+      return c;
+    },
+    async standin(kind: "sendgrid" | "resend", behaviour: StandinBehaviour = {}): Promise<ProviderStandin> {
+      const s = kind === "sendgrid" ? await startSendgridStandin({ apiKey: "key-123", behaviour }) : await startResendStandin({ apiKey: "key-123", behaviour });
+      closers.push(() => s.close());
+      return s;
+    },
+  };
 }

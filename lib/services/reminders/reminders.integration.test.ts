@@ -1,10 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { REASONS } from "@/lib/domain/delivery/may-send";
 import { REMINDER_REFUSALS } from "@/lib/domain/events/reminders";
 import { eventInput, seedProvider } from "@/tests/support/fixtures";
-import { drainWorld, httpProvider, smtpProvider, until, type DrainWorld } from "@/tests/support/drain-world";
-import { startSendgridStandin, type ProviderStandin } from "@/tests/support/provider-standins";
-import { decodeBody, startSmtpCatcher, type SmtpCatcher } from "@/tests/support/smtp-catcher";
+import { drainWorld, httpProvider, mailServers, smtpProvider, until, type DrainWorld } from "@/tests/support/drain-world";
+import { decodeBody, type SmtpCatcher } from "@/tests/support/smtp-catcher";
 import { checkInvariants } from "../doctor";
 import { deleteEventStep, getEvent, updateEvent } from "../events";
 import { resendInvitations, revokeInvitations } from "../invitations";
@@ -20,16 +19,7 @@ import { queueDueReminders, type ReminderOptions } from "./scheduler";
  */
 
 const DAY = 86_400_000;
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((c) => c()));
-});
-
-async function catcher(): Promise<SmtpCatcher> {
-  const c = await startSmtpCatcher();
-  closers.push(() => c.close());
-  return c;
-}
+const mail = mailServers();
 
 /**
  * A world whose event answers until T0 + 14 days (starts on day 20) with one rule, "5 days before the deadline"
@@ -80,7 +70,7 @@ async function expectHealthy(w: DrainWorld) {
 
 describe("the reminder scheduler", () => {
   it("reminds exactly the guests who have not answered, whose email was delivered and whose link works, once", async () => {
-    const smtp = await catcher();
+    const smtp = await mail.catcher();
     const { w, clock, at, schedule, reminderJobs, reads } = await reminderWorld({ linkLifetimeDays: 8 });
     await seedProvider(w.db, "smtp", smtpProvider(smtp));
     // Fay is invited on day 0, so her link runs out on day 8, before the reminder on day 9.
@@ -194,7 +184,7 @@ describe("the reminder scheduler", () => {
 
 describe("the last check before a reminder leaves", () => {
   it("cancels the reminder of a guest who answered, was revoked or got a new link since it was queued", async () => {
-    const smtp = await catcher();
+    const smtp = await mail.catcher();
     const { w, clock, at, schedule, reminderJobs } = await reminderWorld();
     await seedProvider(w.db, "smtp", smtpProvider(smtp));
     const [ada, bob, cy, dee] = await w.invite(["ada@example.com", "bob@example.com", "cy@example.com", "dee@example.com", "eve@example.com"]);
@@ -228,7 +218,7 @@ describe("the last check before a reminder leaves", () => {
   });
 
   it("cancels reminders once answers close, once the rule is removed, and holds them while sending is halted", async () => {
-    const smtp = await catcher();
+    const smtp = await mail.catcher();
     const { w, clock, at, schedule } = await reminderWorld();
     await seedProvider(w.db, "smtp", smtpProvider(smtp));
     const [ada] = await w.invite(["ada@example.com"]);
@@ -258,8 +248,7 @@ describe("the last check before a reminder leaves", () => {
   });
 
   it("a guest who answers while their reminder is on its way keeps their answer; the reminder is recorded once", async () => {
-    const standin: ProviderStandin = await startSendgridStandin({ apiKey: "key-123" });
-    closers.push(() => standin.close());
+    const standin = await mail.standin("sendgrid");
     const { w, clock, at, schedule } = await reminderWorld();
     await seedProvider(w.db, "sendgrid", httpProvider("sendgrid", "sendgrid", standin, { settings: { baseUrl: standin.url, timeoutMs: 10_000 } }));
     const [ada] = await w.invite(["ada@example.com"]);
@@ -290,7 +279,7 @@ describe("the last check before a reminder leaves", () => {
 
 describe("remind now", () => {
   it("reminds the selected guests who may be reminded, once a day each, and says why not for the others", async () => {
-    const smtp = await catcher();
+    const smtp = await mail.catcher();
     const { w, clock, at, reminderJobs } = await reminderWorld({ reminders: [] });
     await seedProvider(w.db, "smtp", smtpProvider(smtp));
     const [ada, bob] = await w.invite(["ada@example.com", "bob@example.com"]);
