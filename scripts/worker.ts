@@ -20,11 +20,10 @@ async function main() {
 
   const tick = async () => {
     try {
-      running = runDrain(container, BUDGET_MS);
-      const summary = await running;
-      if (summary && typeof summary === "object" && "claimed" in summary && (summary as { claimed: number }).claimed > 0) {
-        logger.info("queue drained", summary as Record<string, unknown>);
-      }
+      const run = runDrain(container, BUDGET_MS);
+      running = run;
+      const summary = await run;
+      if (summary.claimed > 0 || (summary.reminders?.queued ?? 0) > 0) logger.info("queue drained", { ...summary });
     } catch (error) {
       logger.error("drain failed", { error });
     }

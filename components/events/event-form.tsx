@@ -2,15 +2,17 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState, useTransition, type FormEvent, type ReactNode } from "react";
-import { EVENT_LIMITS, eventFieldErrors, eventFormSchema } from "@/lib/domain/events/schema";
+import { REMINDER_LIMITS } from "@/lib/domain/events/reminders";
+import { EVENT_LIMITS, eventFieldErrors, eventFormSchema, type EventFieldKey } from "@/lib/domain/events/schema";
 import type { EventFormState, SaveEventAction, TemplateOption } from "./types";
 import styles from "./events.module.css";
 
-type FieldName = keyof EventFormState;
-type Errors = Partial<Record<FieldName, string>>;
+/** The fields that hold one string; reminders are a list of their own. */
+type FieldName = Exclude<keyof EventFormState, "reminders">;
+type Errors = Partial<Record<EventFieldKey, string>>;
 
 /** In the order they appear, so the first one with a problem gets the focus. */
-const FIELD_ORDER: FieldName[] = [
+const FIELD_ORDER: EventFieldKey[] = [
   "title",
   "description",
   "startsAt",
@@ -23,7 +25,12 @@ const FIELD_ORDER: FieldName[] = [
   "linkLifetimeDays",
   "templateId",
   "declineNotice",
+  ...Array.from({ length: REMINDER_LIMITS.maxRules }, (_, i) => `reminders.${i}` as const),
+  "reminders",
 ];
+
+/** What a new reminder starts at: the first of these not already used, which the organiser can change. */
+const SUGGESTED_DAYS = ["7", "3", "1", "14"];
 
 interface Props {
   eventId: string | null;
@@ -56,11 +63,30 @@ export function EventForm({ eventId, initial, templates, timeZones, save }: Prop
 
   const zones = values.timezone && !timeZones.includes(values.timezone) ? [values.timezone, ...timeZones] : timeZones;
 
-  function set(name: FieldName, value: string) {
-    const next = { ...values, [name]: value };
+  function update(next: EventFormState) {
     setValues(next);
     // Once the admin has tried to submit, errors clear (or appear) as they type.
     if (attempted) setErrors(validate(next));
+  }
+
+  function set(name: FieldName, value: string) {
+    update({ ...values, [name]: value });
+  }
+
+  function setReminders(reminders: string[]) {
+    update({ ...values, reminders });
+  }
+
+  function addReminder() {
+    const days = SUGGESTED_DAYS.find((d) => !values.reminders.includes(d)) ?? "";
+    setReminders([...values.reminders, days]);
+    // The new input takes the focus, so a keyboard user can type the days straight away.
+    requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>(`[name="reminders.${values.reminders.length}"]`)?.focus());
+  }
+
+  function removeReminder(index: number) {
+    setReminders(values.reminders.filter((_, i) => i !== index));
+    requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>("[data-add-reminder]")?.focus());
   }
 
   function focusFirst(errs: Errors) {
@@ -186,6 +212,15 @@ export function EventForm({ eventId, initial, templates, timeZones, save }: Prop
           Off: a decline sends nothing. Guests who accept always get their confirmation and calendar file.
         </span>
       </div>
+      <Reminders
+        days={values.reminders}
+        anchor={values.rsvpDeadline ? "the RSVP deadline" : "the start"}
+        linkLifetimeDays={values.linkLifetimeDays}
+        errors={errors}
+        onChange={(index, days) => setReminders(values.reminders.map((d, i) => (i === index ? days : d)))}
+        onAdd={addReminder}
+        onRemove={removeReminder}
+      />
       {message ? (
         <p className="banner danger" role="alert">
           {message}
@@ -200,6 +235,67 @@ export function EventForm({ eventId, initial, templates, timeZones, save }: Prop
         </Link>
       </div>
     </form>
+  );
+}
+
+/**
+ * "Remind guests who haven't answered N days before …": one number per rule, up to three, each with its own
+ * label, remove button and error, so a screen reader announces which reminder is which.
+ */
+function Reminders(props: {
+  days: string[];
+  anchor: string;
+  linkLifetimeDays: string;
+  errors: Errors;
+  onChange: (index: number, days: string) => void;
+  onAdd: () => void;
+  onRemove: (index: number) => void;
+}) {
+  const { days, anchor, errors } = props;
+  const full = days.length >= REMINDER_LIMITS.maxRules;
+  const lifetime = /^\d+$/.test(props.linkLifetimeDays.trim()) ? `${props.linkLifetimeDays.trim()} days` : "their lifetime";
+  return (
+    <fieldset className={`field ${styles.reminders}`} aria-describedby={errors.reminders ? "event-reminders-hint event-reminders-error" : "event-reminders-hint"}>
+      <legend>Reminders</legend>
+      <span className="hint" id="event-reminders-hint">
+        Guests who haven&rsquo;t answered get the Reminder template this many days before {anchor}. Only guests whose
+        invitation was delivered, and whose link still works then (links last {lifetime} from their invitation), are
+        reminded. Up to {REMINDER_LIMITS.maxRules}.
+      </span>
+      {days.map((value, i) => (
+        <Field key={i} name={`reminders-${i}`} label={`Reminder ${i + 1}: days before ${anchor}`} error={errors[`reminders.${i}`]}>
+          {(a11y) => (
+            <div className={styles.reminderRow}>
+              <input
+                {...a11y}
+                name={`reminders.${i}`}
+                type="number"
+                inputMode="numeric"
+                min={REMINDER_LIMITS.daysMin}
+                max={REMINDER_LIMITS.daysMax}
+                step={1}
+                value={value}
+                onChange={(e) => props.onChange(i, e.target.value)}
+              />
+              <button className="button" type="button" onClick={() => props.onRemove(i)} aria-label={`Remove reminder ${i + 1}`}>
+                Remove
+              </button>
+            </div>
+          )}
+        </Field>
+      ))}
+      {errors.reminders ? (
+        <span className="field-error" id="event-reminders-error">
+          {errors.reminders}
+        </span>
+      ) : null}
+      <div className="row">
+        <button className="button" type="button" name="reminders" data-add-reminder onClick={props.onAdd} disabled={full}>
+          Add a reminder
+        </button>
+        {full ? <span className="hint">That is the most an event can have.</span> : null}
+      </div>
+    </fieldset>
   );
 }
 

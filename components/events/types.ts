@@ -32,6 +32,8 @@ export interface EventFormState {
   declineNotice: string;
   linkLifetimeDays: string;
   templateId: string;
+  /** One entry per reminder rule: days before the RSVP deadline (or the start), as typed. */
+  reminders: string[];
 }
 
 export type SaveEventAction = (eventId: string | null, values: EventFormState) => Promise<ActionResult<{ id: string }>>;

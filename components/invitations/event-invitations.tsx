@@ -15,11 +15,12 @@ interface Props {
   saveColumns: RememberColumnsAction;
   list: ListInvitationsAction;
   resend: BulkAction;
+  remind: BulkAction;
   revoke: BulkAction;
 }
 
 /** The invite panel and the table share one reload signal, so new guests show up without a page reload. */
-export function EventInvitations({ eventId, canInvite, initialPage, invite, rememberedColumns, saveColumns, list, resend, revoke }: Props) {
+export function EventInvitations({ eventId, canInvite, initialPage, invite, rememberedColumns, saveColumns, list, resend, remind, revoke }: Props) {
   const [reloadKey, setReloadKey] = useState(0);
   return (
     <div className="stack">
@@ -32,7 +33,7 @@ export function EventInvitations({ eventId, canInvite, initialPage, invite, reme
           onInvited={() => setReloadKey((k) => k + 1)}
         />
       ) : null}
-      <InvitationsTable eventId={eventId} initial={initialPage} list={list} resend={resend} revoke={revoke} reloadKey={reloadKey} />
+      <InvitationsTable eventId={eventId} initial={initialPage} list={list} resend={resend} remind={remind} revoke={revoke} reloadKey={reloadKey} />
     </div>
   );
 }

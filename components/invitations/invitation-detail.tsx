@@ -17,6 +17,8 @@ export interface InvitationDetailView {
 }
 
 export interface AttemptView {
+  /** Which email of the invitation: its invitation, a confirmation, a reminder (or a test send). */
+  kind: string;
   at: number;
   outcome: string;
   providerId: string | null;
@@ -26,6 +28,26 @@ export interface AttemptView {
   message: string | null;
   simulated: boolean;
 }
+
+/** One reminder of the guest, as the timeline shows it. */
+export interface ReminderView {
+  /** "3 days before the RSVP deadline", "Remind now, 2026-12-01". */
+  label: string;
+  state: string;
+  createdAt: number;
+  completedAt: number | null;
+  /** Why it was cancelled or failed. */
+  reason: string | null;
+}
+
+const KIND_LABELS: Record<string, string> = { invitation: "Invitation", confirmation: "Confirmation", reminder: "Reminder", test: "Test send" };
+const REMINDER_STATES: Record<string, string> = {
+  pending: "waiting to go out",
+  retry: "waiting to be retried",
+  completed: "sent",
+  failed: "failed",
+  cancelled: "not sent",
+};
 
 const when = (ms: number) => new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" }).format(ms) + " UTC";
 
@@ -84,7 +106,7 @@ export function AttemptList({ attempts }: { attempts: AttemptView[] }) {
     <ol className={styles.attempts} data-testid="attempts">
       {attempts.map((a, index) => (
         <li key={`${a.at}-${a.attempt}-${index}`}>
-          <strong>{a.outcome}</strong>
+          <strong>{a.outcome}</strong> · {KIND_LABELS[a.kind] ?? a.kind}
           {a.simulated && a.outcome !== "simulated" ? " (simulated)" : ""} · attempt {a.attempt}
           {a.providerId ? ` · ${a.providerId}` : ""}
           {a.latencyMs !== null ? ` · ${a.latencyMs} ms` : ""}
@@ -95,6 +117,25 @@ export function AttemptList({ attempts }: { attempts: AttemptView[] }) {
               {a.message}
             </div>
           ) : null}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** The guest's reminders, newest first: which rule or "remind now", and what became of each. */
+export function ReminderList({ reminders }: { reminders: ReminderView[] }) {
+  if (reminders.length === 0) return <p className="muted">No reminders for this guest.</p>;
+  return (
+    <ol className={styles.attempts} data-testid="reminders">
+      {reminders.map((r, index) => (
+        <li key={`${r.createdAt}-${index}`}>
+          <strong>{r.label}</strong> · {REMINDER_STATES[r.state] ?? r.state}
+          <div className="muted">
+            Queued {when(r.createdAt)}
+            {r.completedAt !== null && r.state === "completed" ? `, sent ${when(r.completedAt)}` : ""}
+          </div>
+          {r.reason ? <div className="muted">{r.reason}</div> : null}
         </li>
       ))}
     </ol>

@@ -12,18 +12,36 @@ interface Props {
   initial: InvitationPage;
   list: ListInvitationsAction;
   resend: BulkAction;
+  /** "Remind now": a reminder to each selected guest who has not answered. */
+  remind: BulkAction;
   revoke: BulkAction;
   /** Bumped by the invite panel after new invitations: the table reloads its first page. */
   reloadKey: number;
 }
 
-type Busy = "loading" | "more" | "resend" | "revoke" | null;
+type BulkKind = "resend" | "remind" | "revoke";
+type Busy = "loading" | "more" | BulkKind | null;
+
+const BULK_WORDS: Record<BulkKind, { doing: string; done: (ok: number) => string }> = {
+  resend: { doing: "Resending…", done: (ok) => `Resent ${n(ok)} ${ok === 1 ? "invitation" : "invitations"}.` },
+  remind: { doing: "Reminding…", done: (ok) => `Reminder queued for ${n(ok)} ${ok === 1 ? "guest" : "guests"}.` },
+  revoke: { doing: "Revoking…", done: (ok) => `Revoked ${n(ok)} ${ok === 1 ? "invitation" : "invitations"}.` },
+};
 
 const n = (v: number) => v.toLocaleString("en");
 
 const dateFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
 
-export function InvitationsTable({ eventId, initial, list, resend, revoke, reloadKey }: Props) {
+/** "2 could not be reminded: 1 has already answered, 1 …": every reason once, with how many it stopped. */
+function skipped(kind: BulkKind, failed: BulkOutcomeView[]): string {
+  const reasons = new Map<string, number>();
+  for (const f of failed) reasons.set(f.message, (reasons.get(f.message) ?? 0) + 1);
+  const verb = kind === "remind" ? "reminded" : "changed";
+  const list = [...reasons].map(([reason, count]) => `${reason} (${n(count)})`).join("; ");
+  return `${n(failed.length)} could not be ${verb}: ${list}.`;
+}
+
+export function InvitationsTable({ eventId, initial, list, resend, remind, revoke, reloadKey }: Props) {
   const ids = useId();
   const dialogRef = useRef<HTMLDialogElement>(null);
   const [rows, setRows] = useState(initial.rows);
@@ -81,7 +99,7 @@ export function InvitationsTable({ eventId, initial, list, resend, revoke, reloa
     });
   }
 
-  async function runBulk(kind: "resend" | "revoke") {
+  async function runBulk(kind: BulkKind) {
     const chosen = [...selected];
     if (chosen.length === 0) return;
     setBusy(kind);
@@ -90,7 +108,7 @@ export function InvitationsTable({ eventId, initial, list, resend, revoke, reloa
     const results: BulkOutcomeView[] = [];
     // The server takes up to 200 ids per call.
     for (let i = 0; i < chosen.length; i += 200) {
-      const result = await (kind === "resend" ? resend : revoke)(eventId, chosen.slice(i, i + 200)).catch(() => null);
+      const result = await { resend, remind, revoke }[kind](eventId, chosen.slice(i, i + 200)).catch(() => null);
       if (!result || !result.ok) {
         setError(result?.message ?? "The connection to Herald was lost. Some invitations may not have changed.");
         break;
@@ -100,11 +118,7 @@ export function InvitationsTable({ eventId, initial, list, resend, revoke, reloa
     setBusy(null);
     const ok = results.filter((r) => r.ok).length;
     const failed = results.filter((r) => !r.ok);
-    const verb = kind === "resend" ? "Resent" : "Revoked";
-    setMessage(
-      `${verb} ${n(ok)} ${ok === 1 ? "invitation" : "invitations"}.` +
-        (failed.length > 0 ? ` ${n(failed.length)} could not be changed: ${failed[0]!.message}.` : ""),
-    );
+    setMessage(BULK_WORDS[kind].done(ok) + (failed.length > 0 ? ` ${skipped(kind, failed)}` : ""));
     await load(applied, "replace");
   }
 
@@ -143,7 +157,7 @@ export function InvitationsTable({ eventId, initial, list, resend, revoke, reloa
       </form>
 
       <p role="status" aria-live="polite" className="muted" data-testid="invitations-status">
-        {busy === "resend" ? "Resending…" : busy === "revoke" ? "Revoking…" : message}
+        {busy === "resend" || busy === "remind" || busy === "revoke" ? BULK_WORDS[busy].doing : message}
       </p>
       {error ? (
         <p className="banner danger" role="alert">
@@ -153,9 +167,12 @@ export function InvitationsTable({ eventId, initial, list, resend, revoke, reloa
 
       {rows.length > 0 ? (
         <div className={`row ${styles.bulk}`} role="group" aria-label="Selected invitations">
-          <span aria-live="polite">{count === 0 ? "Select guests to resend or revoke" : `${n(count)} selected`}</span>
+          <span aria-live="polite">{count === 0 ? "Select guests to resend, remind or revoke" : `${n(count)} selected`}</span>
           <button className="button" type="button" disabled={busy !== null || count === 0} onClick={() => void runBulk("resend")}>
             {busy === "resend" ? "Resending…" : "Resend"}
+          </button>
+          <button className="button" type="button" disabled={busy !== null || count === 0} onClick={() => void runBulk("remind")}>
+            {busy === "remind" ? "Reminding…" : "Remind now"}
           </button>
           <button
             className="button danger"

@@ -9,6 +9,7 @@ import { createMailer } from "../../lib/adapters/email/create-mailer";
 import { createSimulatedMailer } from "../../lib/adapters/email/simulated";
 import { mathRandom, systemClock } from "../../lib/ports/clock";
 import { drainQueue, newDrainId, type DrainPorts, type DrainSummary } from "../../lib/services/drain";
+import { queueDueReminders, type ReminderSummary } from "../../lib/services/reminders/scheduler";
 import { logger } from "../../lib/log/logger";
 
 export interface DrainContainer {
@@ -53,17 +54,30 @@ function tuning(source: Record<string, string | undefined>) {
   return out;
 }
 
+/** Reminders are queued first, within a slice of the run, so they leave in the drain that follows. */
+const REMINDER_BUDGET_SHARE = 0.25;
+
 /**
- * One scheduled run: drain within a budget shorter than the function's timeout, then flush the burn meter
- * (a function instance may be frozen right after returning, so nothing is left for a timer).
+ * One scheduled run: queue the reminders that came due, drain within a budget shorter than the function's
+ * timeout, then flush the burn meter (a function instance may be frozen right after returning, so nothing is
+ * left for a timer).
  */
-export async function runDrain(container: DrainContainer, budgetMs: number): Promise<DrainSummary> {
+export async function runDrain(container: DrainContainer, budgetMs: number): Promise<DrainSummary & { reminders: ReminderSummary | null }> {
   try {
-    return await drainQueue(container.ports, {
+    const started = Date.now();
+    const reminders = await queueDueReminders(container.ports, { runId: container.drainId, budgetMs: budgetMs * REMINDER_BUDGET_SHARE }).catch(
+      (error: Error) => {
+        // Reminders can wait for the next run; the queue must not.
+        logger.error("could not queue reminders", { error: error.message });
+        return null;
+      },
+    );
+    const drained = await drainQueue(container.ports, {
       drainId: container.drainId,
-      budgetMs,
+      budgetMs: Math.max(0, budgetMs - (Date.now() - started)),
       ...tuning(process.env),
     });
+    return { ...drained, reminders };
   } finally {
     await container.firestore.meter.flush();
   }

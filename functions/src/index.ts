@@ -22,8 +22,9 @@ const BUDGET_MS = 50_000;
 let container: DrainContainer | undefined;
 
 /**
- * Every minute: drain due queue jobs. A thin wrapper: all behaviour lives in lib/services/drain.ts, which the
- * local worker runs too. Concurrency across overlapping runs is safe: claims go through the queue registry.
+ * Every minute: queue the reminders that came due, then drain due queue jobs. A thin wrapper: all behaviour
+ * lives in lib/services (reminders/scheduler.ts, drain/), which the local worker runs too. Concurrency across
+ * overlapping runs is safe: claims go through the queue registry and the events' reminder claims.
  */
 export const drainQueueEveryMinute = onSchedule(
   {

@@ -19,11 +19,14 @@ import { countable } from "./invitations";
  * - no waiting job that must never be sent: a replaced link, a revoked invitation, a deleted event, a
  *   confirmation for an answer that no longer stands;
  * - every waiting job visibly waits: due now, or later with a reason; jobs in a dead drain's lease are reported;
- * - participants: exactly the accepted invitations have one.
+ * - participants: exactly the accepted invitations have one;
+ * - reminders: at most one per guest per rule (made through its deterministic id), and none sent after the guest
+ *   had answered or been revoked. A reminder still waiting for a guest who has since answered is a warning, not a
+ *   violation: answering does not cancel reminders, the drain's last check before sending does.
  */
 
 export interface Finding {
-  check: "counters" | "delivery" | "current-job" | "waiting-job" | "participant" | "confirmation" | "waiting-reason" | "stuck" | "lease";
+  check: "counters" | "delivery" | "current-job" | "waiting-job" | "participant" | "confirmation" | "reminder" | "waiting-reason" | "stuck" | "lease";
   path: string;
   detail: string;
 }
@@ -40,6 +43,11 @@ export interface DoctorReport {
 
 /** A due job nobody has claimed for this long suggests no drain is running. */
 const OVERDUE_MS = 10 * 60_000;
+/**
+ * Longer than any send takes. The drain checks a reminder against the invitation right before sending it, so a
+ * reminder may complete after an answer that came while it was on its way, never this long after one.
+ */
+const SEND_WINDOW_MS = 5 * 60_000;
 const PAGE = 500;
 
 class ReadBudget extends Error {}
@@ -167,7 +175,12 @@ function checkEvent(
       violation({ check: "waiting-job", path, detail: "waiting, but its invitation no longer exists" });
       continue;
     }
-    if (inv.status === "revoked") violation({ check: "waiting-job", path, detail: "waiting, but its invitation was revoked" });
+    if (job.kind === "reminder") {
+      const stale = staleReminder(job, inv);
+      if (stale) warning({ check: "reminder", path, detail: `waiting, but ${stale}: the drain cancels it when it comes due` });
+    } else if (inv.status === "revoked") {
+      violation({ check: "waiting-job", path, detail: "waiting, but its invitation was revoked" });
+    }
     if (job.kind === "invitation" && inv.jobId !== id) violation({ check: "waiting-job", path, detail: `waiting, but a newer link (${inv.jobId}) replaced it` });
     if (job.kind === "confirmation") {
       waitingConfirmations.set(job.invitationId, [...(waitingConfirmations.get(job.invitationId) ?? []), id]);
@@ -182,6 +195,39 @@ function checkEvent(
   }
   for (const [invitationId, ids] of waitingConfirmations) {
     if (ids.length > 1) violation({ check: "confirmation", path: `invitations/${invitationId}`, detail: `${ids.length} confirmations pending at once: ${ids.join(", ")}` });
+  }
+  checkReminders(jobs, invitationById, violation);
+}
+
+function staleReminder(job: JobDoc, inv: InvitationDoc): string | null {
+  if (inv.status === "accepted" || inv.status === "declined") return "the guest has answered";
+  if (inv.status === "revoked") return "the invitation was revoked";
+  if (inv.tokenVersion !== job.tokenVersion) return "a newer link replaced the one it carries";
+  return null;
+}
+
+/** At most one reminder per guest per rule, and none sent to a guest who had answered or been revoked. */
+function checkReminders(jobs: Snapshot<JobDoc>[], invitationById: ReadonlyMap<string, InvitationDoc>, violation: (f: Finding) => void) {
+  const perRule = new Map<string, string[]>();
+  for (const { id, data: job } of jobs) {
+    if (job.kind !== "reminder") continue;
+    const path = `jobs/${id}`;
+    if (!job.reminderKey || id !== `${job.invitationId}-${job.reminderKey}`) {
+      violation({ check: "reminder", path, detail: "not made under its deterministic id (<invitation>-<rule>), so nothing stops a second one" });
+    }
+    if (job.state !== "cancelled" && job.state !== "failed") {
+      const key = `${job.invitationId}/${job.reminderKey}`;
+      perRule.set(key, [...(perRule.get(key) ?? []), id]);
+    }
+    const inv = invitationById.get(job.invitationId);
+    if (job.state !== "completed" || !job.completedAt || !inv) continue;
+    const stoppedAt = inv.status === "accepted" || inv.status === "declined" ? inv.answeredAt : inv.status === "revoked" ? inv.updatedAt : null;
+    if (stoppedAt && stoppedAt.getTime() < job.completedAt.getTime() - SEND_WINDOW_MS) {
+      violation({ check: "reminder", path, detail: `sent at ${job.completedAt.toISOString()}, after the guest was ${inv.status} at ${stoppedAt.toISOString()}` });
+    }
+  }
+  for (const [key, ids] of perRule) {
+    if (ids.length > 1) violation({ check: "reminder", path: `invitations/${key.split("/")[0]}`, detail: `${ids.length} reminders for one rule: ${ids.join(", ")}` });
   }
 }
 

@@ -6,6 +6,7 @@ import {
   ZERO_COUNTERS,
   type EventDoc,
 } from "@/lib/adapters/firestore/schemas";
+import { mergeRules, nextReminderAt, type ReminderEventFacts, type ReminderRule } from "@/lib/domain/events/reminders";
 import type { EventInput } from "@/lib/domain/events/schema";
 import type { Failure, Result, ServiceContext } from "./context";
 import { announceCancellations } from "./settings";
@@ -33,6 +34,20 @@ const noTemplate = (): Failure<"invalid_input"> => ({
   fieldErrors: { templateId: "That template does not exist" },
 });
 
+/**
+ * The organiser's reminder rules after an edit and when the scheduler should next look at the event. Written in
+ * the same write as the dates they count back from, so the schedule always matches the event.
+ */
+function reminderSchedule(
+  event: Omit<ReminderEventFacts, "reminderRules">,
+  previous: readonly ReminderRule[],
+  days: readonly number[],
+  now: Date,
+): Pick<EventDoc, "reminderRules" | "nextReminderAt"> {
+  const reminderRules = mergeRules(previous, days, now);
+  return { reminderRules, nextReminderAt: nextReminderAt({ ...event, reminderRules }) };
+}
+
 /** One write: the event and its counters are one document, so they are created together or not at all. */
 export async function createEvent(
   ctx: ServiceContext,
@@ -42,14 +57,17 @@ export async function createEvent(
   if (!(await templateExists(ctx, input.templateId))) return noTemplate();
   const id = newEventId();
   const now = ctx.clock.now();
+  const { reminders, ...fields } = input;
   const doc: EventDoc = {
-    ...input,
+    ...fields,
     capacity: input.capacity ?? null,
     rsvpDeadline: input.rsvpDeadline ?? null,
     host,
     lifecycle: "active",
     sequence: 0,
     counters: { ...ZERO_COUNTERS },
+    ...reminderSchedule({ lifecycle: "active", ...input, rsvpDeadline: input.rsvpDeadline ?? null, reminderRuns: {} }, [], reminders, now),
+    reminderRuns: {},
     createdAt: now,
     updatedAt: now,
   };
@@ -81,15 +99,19 @@ export async function updateEvent(
         fieldErrors: { capacity: `${current.counters.accepted} guests have already accepted` },
       } as const;
     }
+    const now = ctx.clock.now();
+    const { reminders, ...fields } = input;
+    const rsvpDeadline = input.rsvpDeadline ?? null;
     tx.update(eventRef(id), {
-      ...input,
+      ...fields,
+      ...reminderSchedule({ ...current, ...input, rsvpDeadline }, current.reminderRules, reminders, now),
       description: input.description ?? fieldOps.delete(),
       location: input.location ?? fieldOps.delete(),
       onlineUrl: input.onlineUrl ?? fieldOps.delete(),
       capacity: input.capacity ?? null,
-      rsvpDeadline: input.rsvpDeadline ?? null,
+      rsvpDeadline,
       sequence: current.sequence + 1,
-      updatedAt: ctx.clock.now(),
+      updatedAt: now,
     });
     return { ok: true } as const;
   });

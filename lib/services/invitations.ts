@@ -120,8 +120,11 @@ export function newJob(input: {
   providerId?: string | null;
   /** Confirmations: the answer confirmed. */
   answer?: "accepted" | "declined" | null;
+  /** Reminders: the rule or "remind now" day the reminder belongs to. */
+  reminderKey?: string;
 }): JobDoc {
-  const priority = input.kind === "invitation" ? "normal" : "high";
+  // Reminders wait behind invitations, which wait behind confirmations (a guest is looking at their screen).
+  const priority = input.kind === "invitation" ? "normal" : input.kind === "reminder" ? "low" : "high";
   return {
     kind: input.kind,
     priority,
@@ -134,6 +137,7 @@ export function newJob(input: {
     fields: input.fields ?? {},
     tokenVersion: input.tokenVersion,
     answer: input.answer ?? null,
+    reminderKey: input.reminderKey ?? null,
     providerId: input.providerId ?? null,
     attempts: 0,
     deferrals: 0,

@@ -14,6 +14,8 @@ export const templateRef = (id: string) => docRef(collections.templates, id);
 export const CONFIRMATION_TEMPLATE_ID = "acceptance";
 /** The template of the optional "sorry you can't make it" email. */
 export const DECLINE_NOTICE_TEMPLATE_ID = "decline";
+/** The template every reminder to a guest who has not answered is rendered with. */
+export const REMINDER_TEMPLATE_ID = "reminder";
 
 /**
  * Creates the starter templates that are missing (invitation, reminder, acceptance confirmation, decline notice). create()

@@ -1,5 +1,6 @@
 import { type Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
+import { linkIn, mailTo } from "./inbox";
 import { signInAsAdmin } from "./support";
 
 /**
@@ -7,29 +8,6 @@ import { signInAsAdmin } from "./support";
  * queue on its timer, and the emails read back from the local mail catcher's inbox.
  */
 const SMTP = process.env.HERALD_LOCAL_SMTP ?? "127.0.0.1:1125";
-const INBOX = process.env.HERALD_TEST_INBOX_URL ?? "http://127.0.0.1:1180";
-
-interface InboxEmail {
-  subject: string;
-  text?: string;
-  html?: string;
-  to: { address: string }[];
-  attachments?: { contentType: string; fileName?: string; generatedFileName?: string }[];
-}
-
-async function inbox(): Promise<InboxEmail[]> {
-  const res = await fetch(`${INBOX}/api/email`);
-  if (!res.ok) throw new Error(`inbox answered ${res.status}`);
-  return (await res.json()) as InboxEmail[];
-}
-
-const mailTo = async (address: string) => (await inbox()).filter((e) => e.to.some((t) => t.address === address));
-
-function linkIn(email: InboxEmail): string {
-  const link = `${email.text ?? ""}\n${email.html ?? ""}`.match(/https?:\/\/[^\s"<>]+\/invite\/[0-9a-f]{32}\.\d+\.[A-Za-z0-9_-]{22}/)?.[0];
-  if (!link) throw new Error(`no invitation link in "${email.subject}"`);
-  return link;
-}
 
 function localInput(offsetDays: number, hour: number): string {
   const d = new Date(Date.now() + offsetDays * 86_400_000);

@@ -69,6 +69,7 @@ export function eventInput(overrides: Partial<EventInput> = {}): EventInput {
     linkLifetimeDays: 7,
     templateId: "invitation",
     declineNotice: false,
+    reminders: [],
     ...overrides,
   };
 }

@@ -8,9 +8,11 @@ import { INVITATION_STATUSES } from "@/lib/domain/invitations/status";
 import { revalidateInviteRows } from "@/lib/domain/invitations/upload";
 import { countEventDocuments, createEvent, deleteEventStep, updateEvent } from "@/lib/services/events";
 import { rememberGuestColumns } from "@/lib/services/guest-columns";
+import { remindInvitations } from "@/lib/services/reminders/remind-now";
 import { inviteGuests, resendInvitations, revokeInvitations } from "@/lib/services/invitations";
 import { adminAction } from "@/lib/server/admin-action";
 import { serviceContext } from "@/lib/server/services";
+import type { ServiceContext } from "@/lib/services/context";
 import { hostOf, loadInvitationPage } from "./server";
 
 /*
@@ -85,7 +87,7 @@ async function bulk(
   operation: string,
   eventId: string,
   ids: unknown,
-  run: typeof resendInvitations,
+  run: (ctx: ServiceContext, ids: string[]) => Promise<BulkOutcomeView[]>,
 ): Promise<ActionResult<{ results: BulkOutcomeView[] }>> {
   return adminAction(operation, async () => {
     const id = eventIdSchema.safeParse(eventId);
@@ -97,6 +99,11 @@ async function bulk(
 
 export async function resendAction(eventId: string, ids: string[]): Promise<ActionResult<{ results: BulkOutcomeView[] }>> {
   return bulk("invite.resend", eventId, ids, resendInvitations);
+}
+
+/** "Remind now" for the selected guests: a reminder each, for those who may still be reminded. */
+export async function remindAction(eventId: string, ids: string[]): Promise<ActionResult<{ results: BulkOutcomeView[] }>> {
+  return bulk("invite.remind", eventId, ids, remindInvitations);
 }
 
 export async function revokeAction(eventId: string, ids: string[]): Promise<ActionResult<{ results: BulkOutcomeView[] }>> {

@@ -34,6 +34,7 @@ export function emptyEventForm(templates: TemplateOption[]): EventFormState {
     linkLifetimeDays: String(EVENT_LIMITS.linkLifetimeDaysDefault),
     templateId: templates.find((t) => t.id === "invitation")?.id ?? templates[0]?.id ?? "",
     declineNotice: "",
+    reminders: [],
   };
 }
 
@@ -52,5 +53,6 @@ export function eventToForm(e: EventData): EventFormState {
     linkLifetimeDays: String(e.linkLifetimeDays),
     templateId: e.templateId,
     declineNotice: e.declineNotice ? "on" : "",
+    reminders: e.reminderRules.map((r) => String(r.daysBefore)),
   };
 }

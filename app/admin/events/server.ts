@@ -3,7 +3,9 @@ import { usesAuthEmulator } from "@/lib/config/env";
 import type { LiveEvent, PublicFirebaseConfig } from "@/lib/client/live";
 import type { VerifiedIdentity } from "@/lib/domain/admin-access";
 import type { ServiceContext } from "@/lib/services/context";
-import type { Host } from "@/lib/services/events";
+import type { getEvent, Host } from "@/lib/services/events";
+import type { ReminderOverview } from "@/lib/services/reminders/overview";
+import type { ReminderOverviewView } from "@/components/events/reminders-card";
 import { displayStatus, listInvitations } from "@/lib/services/invitations";
 import type { InvitationPage, InvitationQuery, InvitationRowView } from "@/components/invitations/types";
 import { getContainer } from "@/lib/server/container";
@@ -30,6 +32,25 @@ export function toLiveEvent(id: string, e: Omit<LiveEvent, "id" | "startsAt" | "
     timezone: e.timezone,
     lifecycle: e.lifecycle,
     counters: { ...e.counters },
+  };
+}
+
+type EventData = NonNullable<Awaited<ReturnType<typeof getEvent>>>["data"];
+
+/** The event page's reminder card, from the overview service: times as epoch milliseconds for the component. */
+export function toReminderView(e: Pick<EventData, "rsvpDeadline" | "timezone">, o: ReminderOverview): ReminderOverviewView {
+  return {
+    anchor: e.rsvpDeadline ? "the RSVP deadline" : "the start",
+    timezone: e.timezone,
+    rules: o.rules.map((r) => ({
+      key: r.key,
+      daysBefore: r.daysBefore,
+      dueAt: r.dueAt.getTime(),
+      state: r.state,
+      queued: r.run.queued,
+      doneAt: r.run.doneAt?.getTime() ?? null,
+    })),
+    next: o.next ? { key: o.next.rule.key, guests: o.next.guests } : null,
   };
 }
 

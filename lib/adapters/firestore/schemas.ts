@@ -2,6 +2,7 @@ import { z } from "zod";
 import { INVITATION_STATUSES } from "@/lib/domain/invitations/status";
 import { JOB_STATES } from "@/lib/domain/delivery/job";
 import { rememberedColumnsSchema } from "@/lib/domain/invitations/columns";
+import { REMINDER_LIMITS } from "@/lib/domain/events/reminders";
 import { providerHealthSchema } from "@/lib/domain/delivery/provider-health";
 import { defineCollection } from "./collection";
 
@@ -9,8 +10,8 @@ import { defineCollection } from "./collection";
  * Every collection Herald stores, declared once. Ids that carry meaning:
  * - invitations/<hash(eventId, email)>: deterministic, so two uploads of one address collide on create();
  * - participants/<invitationId>: at most one per invitation, whatever number of concurrent accepts;
- * - jobs/<invitationId>-<sendSeq> (invitations) and -c<seq> (confirmations): a retry reuses its job, a resend
- *   makes a new one;
+ * - jobs/<invitationId>-<sendSeq> (invitations), -c<seq> (confirmations) and -r<days>d / -m<yyyymmdd>
+ *   (reminders of a rule / of a "remind now" day): a retry reuses its job, a resend makes a new one;
  * - burn/<day>_<shard>, settings/runtime, queue/registry: single documents with a known name.
  */
 
@@ -46,6 +47,16 @@ export { ZERO_COUNTERS } from "@/lib/domain/invitations/counters";
 
 export const personSchema = z.object({ name: z.string(), email: z.string() });
 
+const reminderRuleSchema = z.object({ daysBefore: z.number().int().positive(), addedAt: z.date() });
+/** Every field defaults, because the scheduler writes them one dotted path at a time. */
+const reminderRunSchema = z.object({
+  claimedBy: z.string().nullable().default(null),
+  claimedUntil: z.date().nullable().default(null),
+  after: z.object({ linkExpiresAt: z.date(), id: z.string() }).nullable().default(null),
+  queued: z.number().int().nonnegative().default(0),
+  doneAt: z.date().nullable().default(null),
+});
+
 export const eventDocSchema = z.object({
   title: z.string(),
   description: z.string().optional(),
@@ -67,6 +78,15 @@ export const eventDocSchema = z.object({
   counters: eventCountersSchema,
   /** How the organiser last mapped a guest list's columns, offered again for the next upload. */
   guestColumns: rememberedColumnsSchema.optional(),
+  /** "Remind guests who haven't answered N days before" rules (lib/domain/events/reminders.ts); the organiser's. */
+  reminderRules: z.array(reminderRuleSchema).max(REMINDER_LIMITS.maxRules).default([]),
+  /**
+   * The scheduler's progress per rule key, written field by field (never the whole map), so it never clobbers an
+   * organiser's concurrent edit of the rules. Entries of removed rules stay: re-adding a rule does not re-send it.
+   */
+  reminderRuns: z.record(z.string(), reminderRunSchema).default({}),
+  /** The earliest rule still to queue, or null: the scheduler's one query finds events with `nextReminderAt <= now`. */
+  nextReminderAt: z.date().nullable().default(null),
   createdAt: z.date(),
   updatedAt: z.date(),
 });
@@ -124,7 +144,7 @@ export const participantDocSchema = z.object({
 });
 export type ParticipantDoc = z.infer<typeof participantDocSchema>;
 
-export const JOB_KINDS = ["invitation", "confirmation", "test"] as const;
+export const JOB_KINDS = ["invitation", "confirmation", "reminder", "test"] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 export const jobDocSchema = z.object({
@@ -143,6 +163,8 @@ export const jobDocSchema = z.object({
   tokenVersion: z.number().int().nonnegative(),
   /** Confirmations: the answer this email confirms; it is sent only while that answer stands. */
   answer: z.enum(["accepted", "declined"]).nullable().default(null),
+  /** Reminders: the rule (`r7d`) or the day of a "remind now" (`m20261201`) it belongs to; the id ends with it. */
+  reminderKey: z.string().nullable().default(null),
   /** For test sends: which provider to use; otherwise the engine picks. */
   providerId: z.string().nullable().default(null),
   attempts: z.number().int().nonnegative(),

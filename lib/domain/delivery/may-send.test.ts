@@ -1,15 +1,25 @@
 import { describe, expect, it } from "vitest";
 import { MAX_CONFIRMATIONS_PER_DAY } from "../invitations/confirmation";
-import { maySend, REASONS, type InvitationFacts, type RuntimeView, type SendCandidate } from "./may-send";
+import { REMINDER_REFUSALS } from "../events/reminders";
+import { maySend, REASONS, type EventFacts, type InvitationFacts, type RuntimeView, type SendCandidate } from "./may-send";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
 const runtime = (over: Partial<RuntimeView> = {}): RuntimeView => ({ halted: false, cancelledEvents: {}, cancelledJobs: {}, ...over });
-const active = { lifecycle: "active" as const };
-const invitationJob: SendCandidate = { id: "inv1-2", kind: "invitation", eventId: "ev", invitationId: "inv1" };
-const confirmationJob: SendCandidate = { id: "inv1-c3", kind: "confirmation", eventId: "ev", invitationId: "inv1", answer: "accepted" };
+const DAY = 86_400_000;
+const active: EventFacts = {
+  lifecycle: "active",
+  endsAt: new Date(NOW.getTime() + 10 * DAY),
+  rsvpDeadline: new Date(NOW.getTime() + 5 * DAY),
+  reminderRules: [{ daysBefore: 7 }],
+};
+const invitationJob: SendCandidate = { id: "inv1-2", kind: "invitation", eventId: "ev", invitationId: "inv1", tokenVersion: 2 };
+const confirmationJob: SendCandidate = { id: "inv1-c3", kind: "confirmation", eventId: "ev", invitationId: "inv1", tokenVersion: 2, answer: "accepted" };
 const facts = (over: Partial<InvitationFacts> = {}): InvitationFacts => ({
   status: "accepted",
   jobId: "inv1-2",
+  tokenVersion: 2,
+  linkExpiresAt: new Date(NOW.getTime() + 3 * DAY),
+  deliveryState: "sent",
   confirmationJobId: "inv1-c3",
   confirmationsSent: [],
   ...over,
@@ -30,7 +40,7 @@ describe("may this email be sent now?", () => {
   });
 
   it("cancels mail of an event that is gone or being deleted, even before the drain reloads the event", () => {
-    for (const event of [null, { lifecycle: "deleting" as const }]) {
+    for (const event of [null, { ...active, lifecycle: "deleting" as const }]) {
       expect(maySend({ job: invitationJob, event, runtime: runtime(), now: NOW })).toMatchObject({ action: "cancel", reason: REASONS.eventGone });
     }
     const announced = runtime({ cancelledEvents: { ev: NOW } });
@@ -78,9 +88,53 @@ describe("may this email be sent now?", () => {
     expect(maySend({ job: confirmationJob, event: active, runtime: runtime(), invitation: facts({ confirmationsSent: yesterday }), now: NOW })).toEqual({ send: true });
   });
 
-  it("reminds only guests who have not answered", () => {
-    const reminder: SendCandidate = { id: "inv1-r1", kind: "reminder", eventId: "ev", invitationId: "inv1" };
-    expect(maySend({ job: reminder, event: active, runtime: runtime(), invitation: facts({ status: "queued" }), now: NOW })).toEqual({ send: true });
-    expect(maySend({ job: reminder, event: active, runtime: runtime(), invitation: facts({ status: "declined" }), now: NOW })).toMatchObject({ action: "cancel" });
+  describe("reminders", () => {
+    const reminder: SendCandidate = { id: "inv1-r7d", kind: "reminder", eventId: "ev", invitationId: "inv1", tokenVersion: 2, reminderKey: "r7d" };
+    const open = facts({ status: "queued" });
+    const verdict = (over: { job?: Partial<SendCandidate>; event?: Partial<EventFacts> | null; invitation?: Partial<InvitationFacts> | null; now?: Date } = {}) =>
+      maySend({
+        job: { ...reminder, ...over.job },
+        event: over.event === null ? null : { ...active, ...over.event },
+        runtime: runtime(),
+        invitation: over.invitation === null ? null : { ...open, ...over.invitation },
+        now: over.now ?? NOW,
+      });
+
+    it("reminds a guest who has not answered, whose email was delivered and whose link still works", () => {
+      expect(verdict()).toEqual({ send: true });
+      expect(verdict({ job: { id: "inv1-m20261201", reminderKey: "m20261201" } })).toEqual({ send: true });
+    });
+
+    it("never reminds a guest who answered, was revoked, or whose invitation is gone", () => {
+      expect(verdict({ invitation: { status: "declined" } })).toMatchObject({ action: "cancel", reason: REMINDER_REFUSALS.answered });
+      expect(verdict({ invitation: { status: "accepted" } })).toMatchObject({ action: "cancel", reason: REMINDER_REFUSALS.answered });
+      expect(verdict({ invitation: { status: "revoked" } })).toMatchObject({ action: "cancel", reason: REASONS.revoked });
+      expect(verdict({ invitation: null })).toMatchObject({ action: "cancel" });
+      expect(maySend({ job: reminder, event: active, runtime: runtime(), now: NOW })).toMatchObject({ action: "cancel" });
+    });
+
+    it("needs a delivered invitation and a link that still works: a reminder carries the same link", () => {
+      for (const deliveryState of ["queued", "failed", "bounced"]) {
+        expect(verdict({ invitation: { deliveryState } })).toMatchObject({ action: "cancel", reason: REMINDER_REFUSALS.notDelivered });
+      }
+      expect(verdict({ invitation: { linkExpiresAt: NOW } })).toMatchObject({ reason: REMINDER_REFUSALS.linkExpired });
+      expect(verdict({ invitation: { status: "expired" } })).toMatchObject({ reason: REMINDER_REFUSALS.linkExpired });
+      // A resend replaced the link this reminder was queued with.
+      expect(verdict({ invitation: { tokenVersion: 3 } })).toMatchObject({ reason: REASONS.reminderLinkReplaced });
+    });
+
+    it("stops once answers are closed, the event is deleted, or the organiser removed the rule", () => {
+      expect(verdict({ now: active.rsvpDeadline! })).toMatchObject({ reason: REMINDER_REFUSALS.closed });
+      expect(verdict({ event: { rsvpDeadline: null }, now: active.endsAt })).toMatchObject({ reason: REMINDER_REFUSALS.closed });
+      expect(verdict({ event: null })).toMatchObject({ reason: REASONS.eventGone });
+      expect(verdict({ event: { lifecycle: "deleting" } })).toMatchObject({ reason: REASONS.eventGone });
+      expect(verdict({ event: { reminderRules: [{ daysBefore: 3 }] } })).toMatchObject({ reason: REASONS.reminderRuleRemoved });
+      // "Remind now" belongs to no rule.
+      expect(verdict({ job: { id: "inv1-m20261201", reminderKey: "m20261201" }, event: { reminderRules: [] } })).toEqual({ send: true });
+    });
+
+    it("holds a reminder while sending is halted, like any email", () => {
+      expect(maySend({ job: reminder, event: active, runtime: runtime({ halted: true }), invitation: open, now: NOW })).toMatchObject({ action: "hold" });
+    });
   });
 });

@@ -1,4 +1,5 @@
 import type { InvitationStatus } from "../invitations/status";
+import { reminderRefusal, ruleKey } from "../events/reminders";
 import { confirmationsWithinDay, MAX_CONFIRMATIONS_PER_DAY } from "../invitations/confirmation";
 
 /**
@@ -13,6 +14,7 @@ import { confirmationsWithinDay, MAX_CONFIRMATIONS_PER_DAY } from "../invitation
  * - the runtime switches: halt, cancelled events and cancelled job ids (revokes, resends), from the listener;
  * - for guest-triggered mail (confirmations, reminders) the invitation itself, read just before sending: a
  *   guest can change an answer at any moment, and these jobs are few, so one read each buys an exact check.
+ *   Answering, a revoke or a resend does not cancel a waiting reminder: this check does, when it comes due.
  *   Invitation emails are not read again (that would double the reads per email); every admin action that
  *   stops one cancels the job in Firestore and announces its id on the runtime document instead.
  */
@@ -24,8 +26,20 @@ export interface SendCandidate {
   kind: JobKindForRule;
   eventId: string;
   invitationId: string;
+  /** The link version the email carries. */
+  tokenVersion: number;
   /** Confirmations only: the answer this email confirms. */
   answer?: "accepted" | "declined" | null;
+  /** Reminders only: the rule (or "remind now" day) the reminder belongs to. */
+  reminderKey?: string | null;
+}
+
+/** The event as the drain loaded it for the chunk. */
+export interface EventFacts {
+  lifecycle: "active" | "deleting";
+  endsAt: Date;
+  rsvpDeadline: Date | null;
+  reminderRules: readonly { daysBefore: number }[];
 }
 
 export interface RuntimeView {
@@ -37,6 +51,9 @@ export interface RuntimeView {
 export interface InvitationFacts {
   status: InvitationStatus;
   jobId: string;
+  tokenVersion: number;
+  linkExpiresAt: Date;
+  deliveryState: string;
   confirmationJobId: string | null;
   confirmationsSent: readonly Date[];
 }
@@ -56,6 +73,8 @@ export const REASONS = {
   replaced: "A newer link replaced this email",
   answerChanged: "The guest's answer changed before this email left",
   confirmationLimit: `This guest already received ${MAX_CONFIRMATIONS_PER_DAY} confirmations today`,
+  reminderLinkReplaced: "A newer link replaced the one this reminder carries",
+  reminderRuleRemoved: "The organiser removed this reminder from the event",
 } as const;
 
 const OK: SendVerdict = { send: true };
@@ -79,7 +98,7 @@ export function maySendByRuntime(input: {
 
 export function maySend(input: {
   job: SendCandidate;
-  event: { lifecycle: "active" | "deleting" } | null;
+  event: EventFacts | null;
   runtime: RuntimeView;
   /** Required for confirmations; for other kinds used when the caller happens to have it. */
   invitation?: InvitationFacts | null;
@@ -88,6 +107,8 @@ export function maySend(input: {
   const { job, invitation, now } = input;
   const early = maySendByRuntime(input);
   if (!early.send || job.kind === "test") return early;
+  // maySendByRuntime refused every email of a missing event.
+  const event = input.event!;
 
   if (invitation === null) return cancel(REASONS.eventGone);
   if (invitation === undefined) {
@@ -104,8 +125,15 @@ export function maySend(input: {
         return cancel(REASONS.confirmationLimit);
       }
       return OK;
-    case "reminder":
-      // A reminder is for guests who have not answered yet.
-      return invitation.status === "accepted" || invitation.status === "declined" ? cancel(REASONS.answerChanged) : OK;
+    case "reminder": {
+      // The same rule that chose the guest (open, delivered, link still working, answers still open), applied
+      // to the invitation as it is now; then what is particular to this job: its link and its rule still stand.
+      const refusal = reminderRefusal(invitation, event, now);
+      if (refusal) return cancel(refusal);
+      if (invitation.tokenVersion !== job.tokenVersion) return cancel(REASONS.reminderLinkReplaced);
+      const rule = job.reminderKey ?? "";
+      if (rule.startsWith("r") && !event.reminderRules.some((r) => ruleKey(r.daysBefore) === rule)) return cancel(REASONS.reminderRuleRemoved);
+      return OK;
+    }
   }
 }

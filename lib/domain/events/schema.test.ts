@@ -37,7 +37,23 @@ describe("eventInputSchema", () => {
       linkLifetimeDays: 7,
       templateId: "default",
       declineNotice: false,
+      reminders: [],
     });
+  });
+
+  it("reads up to three reminder rules as whole days, from the form's strings or a typed client", () => {
+    expect(eventInputSchema.parse({ ...valid, reminders: ["7", " 2 "] }).reminders).toEqual([7, 2]);
+    expect(eventInputSchema.parse({ ...valid, reminders: [3] }).reminders).toEqual([3]);
+  });
+
+  it("puts each reminder's problem on that reminder's input", () => {
+    expect(errorsFor({ ...valid, reminders: ["7", ""] })).toEqual({ "reminders.1": "Enter a number of days, or remove this reminder" });
+    expect(errorsFor({ ...valid, reminders: ["0"] })).toEqual({ "reminders.0": "A reminder goes at least 1 day before" });
+    expect(errorsFor({ ...valid, reminders: ["2.5"] })).toEqual({ "reminders.0": "Enter a number of days, or remove this reminder" });
+    expect(errorsFor({ ...valid, reminders: ["61"] })).toEqual({ "reminders.0": "A reminder goes at most 60 days before" });
+    expect(errorsFor({ ...valid, reminders: ["3", "7", "3"] })).toEqual({ "reminders.2": "There is already a reminder 3 days before" });
+    expect(errorsFor({ ...valid, reminders: ["1", "2", "3", "4"] })).toEqual({ reminders: "An event can have at most 3 reminders" });
+    expect(errorsFor({ ...valid, reminders: "7" })).toEqual({ reminders: "The reminders could not be read" });
   });
 
   it("reads the decline-notice checkbox as a checked box submits it", () => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { REMINDER_LIMITS } from "./reminders";
 import { isExistingLocalTime, isValidTimeZone, normaliseTimeZone, parseLocalDateTime, zonedLocalToInstant } from "./time";
 
 // The form, the server action and the services all import event rules from here.
@@ -120,6 +121,26 @@ const eventFields = z.object({
   templateId: z.string({ error: "Choose an email template" }).trim().min(1, "Choose an email template"),
   // A checkbox: "on" when ticked, absent or empty when not.
   declineNotice: z.preprocess((v) => v === true || v === "on" || v === "true", z.boolean()).default(false),
+  // "Remind guests who haven't answered N days before": one number input per rule.
+  reminders: z
+    .array(
+      z.preprocess(
+        toWholeNumber,
+        z
+          .number({ error: "Enter a number of days, or remove this reminder" })
+          .int("Enter a whole number of days")
+          .min(REMINDER_LIMITS.daysMin, `A reminder goes at least ${REMINDER_LIMITS.daysMin} day before`)
+          .max(REMINDER_LIMITS.daysMax, `A reminder goes at most ${REMINDER_LIMITS.daysMax} days before`),
+      ),
+      { error: "The reminders could not be read" },
+    )
+    .max(REMINDER_LIMITS.maxRules, `An event can have at most ${REMINDER_LIMITS.maxRules} reminders`)
+    .superRefine((days, ctx) => {
+      days.forEach((n, i) => {
+        if (days.indexOf(n) < i) ctx.addIssue({ code: "custom", path: [i], message: `There is already a reminder ${n} ${n === 1 ? "day" : "days"} before` });
+      });
+    })
+    .default([]),
 });
 
 const TIME_FIELDS = new Set<PropertyKey>(["startsAt", "endsAt", "timezone", "rsvpDeadline"]);
@@ -176,6 +197,7 @@ export const eventInputSchema = eventFormSchema.transform((v) => {
     linkLifetimeDays: v.linkLifetimeDays,
     templateId: v.templateId,
     declineNotice: v.declineNotice,
+    reminders: v.reminders,
   };
 });
 
@@ -186,14 +208,17 @@ export type EventFormValues = z.output<typeof eventFormSchema>;
 /** What `createEvent` receives: validated, trimmed, times as instants. */
 export type EventInput = z.output<typeof eventInputSchema>;
 
+/** A form field, or one reminder's input ("reminders.0"), as error messages are keyed. */
+export type EventFieldKey = keyof EventFormInput | `reminders.${number}`;
+
 /** Field → first message, the shape a form shows next to each input. */
-export function eventFieldErrors(error: z.ZodError): Partial<Record<keyof EventFormInput, string>> {
-  const out: Partial<Record<keyof EventFormInput, string>> = {};
+export function eventFieldErrors(error: z.ZodError): Partial<Record<EventFieldKey, string>> {
+  const out: Partial<Record<EventFieldKey, string>> = {};
   for (const issue of error.issues) {
-    const key = issue.path[0];
-    if (typeof key === "string" && key in eventFields.shape && !(key in out)) {
-      out[key as keyof EventFormInput] = issue.message;
-    }
+    const [field, index] = issue.path;
+    if (typeof field !== "string" || !(field in eventFields.shape)) continue;
+    const key: EventFieldKey = field === "reminders" && typeof index === "number" ? `reminders.${index}` : (field as keyof EventFormInput);
+    if (!(key in out)) out[key] = issue.message;
   }
   return out;
 }

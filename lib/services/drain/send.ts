@@ -1,14 +1,14 @@
 import { docRef } from "@/lib/adapters/firestore/collection";
 import { collections, type EventDoc, type JobDoc, type ProviderDoc, type RuntimeSettings, type TemplateDoc } from "@/lib/adapters/firestore/schemas";
 import { decideAfterAttempt, type BackoffPolicy, type Decision } from "@/lib/domain/delivery/job";
-import { maySend, maySendByRuntime, type RuntimeView, type SendVerdict } from "@/lib/domain/delivery/may-send";
+import { maySend, maySendByRuntime, type InvitationFacts, type RuntimeView, type SendVerdict } from "@/lib/domain/delivery/may-send";
 import { attemptsSpent, type Resolution } from "@/lib/domain/delivery/outcome";
 import { invitationLinkPath } from "@/lib/domain/invitations/token";
 import { renderTemplate } from "@/lib/domain/templates/render";
 import { buildTemplateData } from "@/lib/domain/templates/variables";
 import type { Mailer, OutgoingEmail, SendResult } from "@/lib/ports/mailer";
 import { eventCalendar } from "../rsvp";
-import { CONFIRMATION_TEMPLATE_ID, DECLINE_NOTICE_TEMPLATE_ID } from "../templates";
+import { CONFIRMATION_TEMPLATE_ID, DECLINE_NOTICE_TEMPLATE_ID, REMINDER_TEMPLATE_ID } from "../templates";
 import { countsAgainstQuota, type ProviderPool } from "./providers";
 import type { ClaimedJob, DrainPorts } from "./types";
 
@@ -42,6 +42,7 @@ export type SendStep = { kind: "outcome"; resolution: Resolution; at: Date } | {
 
 export function templateIdFor(job: Pick<JobDoc, "kind" | "answer">, event: Pick<EventDoc, "templateId">): string {
   if (job.kind === "confirmation") return job.answer === "declined" ? DECLINE_NOTICE_TEMPLATE_ID : CONFIRMATION_TEMPLATE_ID;
+  if (job.kind === "reminder") return REMINDER_TEMPLATE_ID;
   return event.templateId;
 }
 
@@ -50,12 +51,20 @@ function runtimeView(settings: RuntimeSettings): RuntimeView {
 }
 
 /** Guest-triggered mail is checked against the invitation itself, read right before the send. */
-async function invitationFacts(ports: DrainPorts, job: JobDoc) {
-  if (job.kind !== "confirmation") return undefined;
+async function invitationFacts(ports: DrainPorts, job: JobDoc): Promise<InvitationFacts | null | undefined> {
+  if (job.kind !== "confirmation" && job.kind !== "reminder") return undefined;
   const snap = await ports.db.get("drain.answerCheck", docRef(collections.invitations, job.invitationId));
-  return snap
-    ? { status: snap.data.status, jobId: snap.data.jobId, confirmationJobId: snap.data.confirmationJobId, confirmationsSent: snap.data.confirmationsSent }
-    : null;
+  if (!snap) return null;
+  const i = snap.data;
+  return {
+    status: i.status,
+    jobId: i.jobId,
+    tokenVersion: i.tokenVersion,
+    linkExpiresAt: i.linkExpiresAt,
+    deliveryState: i.delivery.state,
+    confirmationJobId: i.confirmationJobId,
+    confirmationsSent: i.confirmationsSent,
+  };
 }
 
 function refused(verdict: Exclude<SendVerdict, { send: true }>, at: Date): SendStep {
@@ -141,7 +150,7 @@ export async function sendOne(ctx: SendContext, claimed: ClaimedJob): Promise<Se
   // The last check before anything leaves: a halt, a deletion, a revoke or a changed answer a moment ago
   // still stops this email.
   const last = maySend({
-    job: { id, kind: job.kind, eventId: job.eventId, invitationId: job.invitationId, answer: job.answer },
+    job: { id, kind: job.kind, eventId: job.eventId, invitationId: job.invitationId, tokenVersion: job.tokenVersion, answer: job.answer, reminderKey: job.reminderKey },
     event,
     runtime: runtimeView(ctx.runtime()),
     invitation: await invitationFacts(ports, job),

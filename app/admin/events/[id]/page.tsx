@@ -4,8 +4,10 @@ import { notFound } from "next/navigation";
 import { DeleteEvent } from "@/components/events/delete-event";
 import { EventLivePanel } from "@/components/events/event-live-panel";
 import { EventDetails } from "@/components/events/event-details";
+import { RemindersCard } from "@/components/events/reminders-card";
 import { EventInvitations } from "@/components/invitations/event-invitations";
 import { getEvent } from "@/lib/services/events";
+import { reminderOverview } from "@/lib/services/reminders/overview";
 import { serviceContext } from "@/lib/server/services";
 import { requireAdminPage } from "@/lib/server/session";
 import {
@@ -13,10 +15,11 @@ import {
   inviteAction,
   listInvitationsAction,
   rememberGuestColumnsAction,
+  remindAction,
   resendAction,
   revokeAction,
 } from "../actions";
-import { isEventId, loadInvitationPage, publicFirebaseConfig, toLiveEvent } from "../server";
+import { isEventId, loadInvitationPage, publicFirebaseConfig, toLiveEvent, toReminderView } from "../server";
 
 export const metadata: Metadata = { title: "Event · Herald" };
 
@@ -28,7 +31,7 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
   const event = await getEvent(ctx, id);
   if (!event) notFound();
   const e = event.data;
-  const firstPage = await loadInvitationPage(ctx, id, {});
+  const [firstPage, reminders] = await Promise.all([loadInvitationPage(ctx, id, {}), reminderOverview(ctx, id, e)]);
   const deleting = e.lifecycle === "deleting";
 
   return (
@@ -65,6 +68,8 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
 
       <EventLivePanel initial={toLiveEvent(id, e)} config={publicFirebaseConfig()} />
 
+      <RemindersCard overview={toReminderView(e, reminders)} />
+
       <EventInvitations
         eventId={id}
         canInvite={!deleting}
@@ -74,6 +79,7 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
         saveColumns={rememberGuestColumnsAction}
         list={listInvitationsAction}
         resend={resendAction}
+        remind={remindAction}
         revoke={revokeAction}
       />
 

@@ -1,7 +1,10 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { AttemptList, InvitationDetails } from "@/components/invitations/invitation-detail";
+import { AttemptList, InvitationDetails, ReminderList } from "@/components/invitations/invitation-detail";
+import { parseReminderKey } from "@/lib/domain/events/reminders";
+import { getEvent } from "@/lib/services/events";
+import { listReminders } from "@/lib/services/reminders/overview";
 import { displayStatus, getInvitation, listAttempts } from "@/lib/services/invitations";
 import { serviceContext } from "@/lib/server/services";
 import { requireAdminPage } from "@/lib/server/session";
@@ -9,13 +12,26 @@ import { isEventId, isInvitationId } from "../../../server";
 
 export const metadata: Metadata = { title: "Invitation · Herald" };
 
+function reminderLabel(key: string | null, anchor: string): string {
+  const parsed = key ? parseReminderKey(key) : null;
+  if (!parsed) return "Reminder";
+  if ("day" in parsed) return `Remind now, ${parsed.day}`;
+  return `${parsed.rule} ${parsed.rule === 1 ? "day" : "days"} before ${anchor}`;
+}
+
 export default async function InvitationPage({ params }: { params: Promise<{ id: string; invitationId: string }> }) {
   await requireAdminPage();
   const { id, invitationId } = await params;
   if (!isEventId(id) || !isInvitationId(invitationId)) notFound();
   const ctx = serviceContext();
-  const [invitation, attempts] = await Promise.all([getInvitation(ctx, invitationId), listAttempts(ctx, invitationId)]);
+  const [invitation, attempts, reminders, event] = await Promise.all([
+    getInvitation(ctx, invitationId),
+    listAttempts(ctx, invitationId),
+    listReminders(ctx, invitationId),
+    getEvent(ctx, id),
+  ]);
   if (!invitation || invitation.data.eventId !== id) notFound();
+  const anchor = event?.data.rsvpDeadline ? "the RSVP deadline" : "the start";
   const i = invitation.data;
   return (
     <div className="stack">
@@ -41,10 +57,23 @@ export default async function InvitationPage({ params }: { params: Promise<{ id:
           }}
         />
       </section>
+      <section className="stack" aria-labelledby="reminders-title">
+        <h2 id="reminders-title">Reminders</h2>
+        <ReminderList
+          reminders={reminders.map((r) => ({
+            label: reminderLabel(r.reminderKey, anchor),
+            state: r.state,
+            createdAt: r.createdAt.getTime(),
+            completedAt: r.completedAt?.getTime() ?? null,
+            reason: r.state === "cancelled" ? r.waitingReason : r.state === "failed" ? (r.lastError?.message ?? null) : null,
+          }))}
+        />
+      </section>
       <section className="stack" aria-labelledby="attempts-title">
         <h2 id="attempts-title">Delivery attempts</h2>
         <AttemptList
           attempts={attempts.map((a) => ({
+            kind: a.kind,
             at: a.at.getTime(),
             outcome: a.outcome,
             providerId: a.providerId,
