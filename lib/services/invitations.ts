@@ -92,6 +92,7 @@ function newInvitation(
       answerSeq: 0,
       confirmationJobId: null,
       confirmationsSent: [],
+      deliveryReports: [],
       createdAt: now,
       updatedAt: now,
     },

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { MAX_CONFIRMATIONS_PER_DAY } from "../invitations/confirmation";
-import { maySend, REASONS, type InvitationFacts, type RuntimeView, type SendCandidate } from "./may-send";
+import { maySend, maySendByRuntime, REASONS, type InvitationFacts, type RuntimeView, type SendCandidate } from "./may-send";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
 const runtime = (over: Partial<RuntimeView> = {}): RuntimeView => ({ halted: false, cancelledEvents: {}, cancelledJobs: {}, ...over });
 const active = { lifecycle: "active" as const };
+const CLEAR = { suppressed: false } as const;
 const invitationJob: SendCandidate = { id: "inv1-2", kind: "invitation", eventId: "ev", invitationId: "inv1" };
 const confirmationJob: SendCandidate = { id: "inv1-c3", kind: "confirmation", eventId: "ev", invitationId: "inv1", answer: "accepted" };
 const facts = (over: Partial<InvitationFacts> = {}): InvitationFacts => ({
@@ -17,12 +18,12 @@ const facts = (over: Partial<InvitationFacts> = {}): InvitationFacts => ({
 
 describe("may this email be sent now?", () => {
   it("sends a current invitation email of a live event", () => {
-    expect(maySend({ job: invitationJob, event: active, runtime: runtime(), now: NOW })).toEqual({ send: true });
-    expect(maySend({ job: invitationJob, event: active, runtime: runtime(), invitation: facts({ status: "queued" }), now: NOW })).toEqual({ send: true });
+    expect(maySend({ recipient: CLEAR, job: invitationJob, event: active, runtime: runtime(), now: NOW })).toEqual({ send: true });
+    expect(maySend({ recipient: CLEAR, job: invitationJob, event: active, runtime: runtime(), invitation: facts({ status: "queued" }), now: NOW })).toEqual({ send: true });
   });
 
   it("holds everything while halted, without cancelling: the email goes once sending resumes", () => {
-    expect(maySend({ job: confirmationJob, event: active, runtime: runtime({ halted: true }), invitation: facts(), now: NOW })).toEqual({
+    expect(maySend({ recipient: CLEAR, job: confirmationJob, event: active, runtime: runtime({ halted: true }), invitation: facts(), now: NOW })).toEqual({
       send: false,
       action: "hold",
       reason: REASONS.halted,
@@ -31,56 +32,85 @@ describe("may this email be sent now?", () => {
 
   it("cancels mail of an event that is gone or being deleted, even before the drain reloads the event", () => {
     for (const event of [null, { lifecycle: "deleting" as const }]) {
-      expect(maySend({ job: invitationJob, event, runtime: runtime(), now: NOW })).toMatchObject({ action: "cancel", reason: REASONS.eventGone });
+      expect(maySend({ recipient: CLEAR, job: invitationJob, event, runtime: runtime(), now: NOW })).toMatchObject({ action: "cancel", reason: REASONS.eventGone });
     }
     const announced = runtime({ cancelledEvents: { ev: NOW } });
-    expect(maySend({ job: invitationJob, event: active, runtime: announced, now: NOW })).toMatchObject({ action: "cancel" });
+    expect(maySend({ recipient: CLEAR, job: invitationJob, event: active, runtime: announced, now: NOW })).toMatchObject({ action: "cancel" });
   });
 
   it("cancels a job announced as cancelled, and only that job: a newer job of the same invitation still goes", () => {
     const announced = runtime({ cancelledJobs: { "inv1-1": NOW } });
-    expect(maySend({ job: { ...invitationJob, id: "inv1-1" }, event: active, runtime: announced, now: NOW })).toMatchObject({ action: "cancel" });
-    expect(maySend({ job: invitationJob, event: active, runtime: announced, now: NOW })).toEqual({ send: true });
+    expect(maySend({ recipient: CLEAR, job: { ...invitationJob, id: "inv1-1" }, event: active, runtime: announced, now: NOW })).toMatchObject({ action: "cancel" });
+    expect(maySend({ recipient: CLEAR, job: invitationJob, event: active, runtime: announced, now: NOW })).toEqual({ send: true });
   });
 
   it("never mails a revoked invitation or a replaced link", () => {
-    expect(maySend({ job: invitationJob, event: active, runtime: runtime(), invitation: facts({ status: "revoked" }), now: NOW })).toMatchObject({
+    expect(maySend({ recipient: CLEAR, job: invitationJob, event: active, runtime: runtime(), invitation: facts({ status: "revoked" }), now: NOW })).toMatchObject({
       reason: REASONS.revoked,
     });
-    expect(maySend({ job: invitationJob, event: active, runtime: runtime(), invitation: facts({ jobId: "inv1-3" }), now: NOW })).toMatchObject({
+    expect(maySend({ recipient: CLEAR, job: invitationJob, event: active, runtime: runtime(), invitation: facts({ jobId: "inv1-3" }), now: NOW })).toMatchObject({
       reason: REASONS.replaced,
     });
   });
 
   it("sends a confirmation only while the answer it confirms still stands", () => {
-    expect(maySend({ job: confirmationJob, event: active, runtime: runtime(), invitation: facts(), now: NOW })).toEqual({ send: true });
-    expect(maySend({ job: confirmationJob, event: active, runtime: runtime(), invitation: facts({ status: "declined" }), now: NOW })).toMatchObject({
+    expect(maySend({ recipient: CLEAR, job: confirmationJob, event: active, runtime: runtime(), invitation: facts(), now: NOW })).toEqual({ send: true });
+    expect(maySend({ recipient: CLEAR, job: confirmationJob, event: active, runtime: runtime(), invitation: facts({ status: "declined" }), now: NOW })).toMatchObject({
       reason: REASONS.answerChanged,
     });
     // Declined and accepted again: this job confirms the first "accepted", and a newer one confirms the second.
-    expect(maySend({ job: confirmationJob, event: active, runtime: runtime(), invitation: facts({ confirmationJobId: "inv1-c5" }), now: NOW })).toMatchObject({
+    expect(maySend({ recipient: CLEAR, job: confirmationJob, event: active, runtime: runtime(), invitation: facts({ confirmationJobId: "inv1-c5" }), now: NOW })).toMatchObject({
       reason: REASONS.answerChanged,
     });
   });
 
   it("refuses to judge a confirmation without the invitation, rather than risk a wrong email", () => {
-    expect(maySend({ job: confirmationJob, event: active, runtime: runtime(), now: NOW })).toMatchObject({ action: "cancel" });
-    expect(maySend({ job: confirmationJob, event: active, runtime: runtime(), invitation: null, now: NOW })).toMatchObject({ action: "cancel" });
+    expect(maySend({ recipient: CLEAR, job: confirmationJob, event: active, runtime: runtime(), now: NOW })).toMatchObject({ action: "cancel" });
+    expect(maySend({ recipient: CLEAR, job: confirmationJob, event: active, runtime: runtime(), invitation: null, now: NOW })).toMatchObject({ action: "cancel" });
   });
 
   it("stops confirmations at the daily limit, counting only the last 24 hours", () => {
     const hoursAgo = (h: number) => new Date(NOW.getTime() - h * 3600_000);
     const full = Array.from({ length: MAX_CONFIRMATIONS_PER_DAY }, (_, i) => hoursAgo(i + 1));
-    expect(maySend({ job: confirmationJob, event: active, runtime: runtime(), invitation: facts({ confirmationsSent: full }), now: NOW })).toMatchObject({
+    expect(maySend({ recipient: CLEAR, job: confirmationJob, event: active, runtime: runtime(), invitation: facts({ confirmationsSent: full }), now: NOW })).toMatchObject({
       reason: REASONS.confirmationLimit,
     });
     const yesterday = full.map((d) => new Date(d.getTime() - 24 * 3600_000));
-    expect(maySend({ job: confirmationJob, event: active, runtime: runtime(), invitation: facts({ confirmationsSent: yesterday }), now: NOW })).toEqual({ send: true });
+    expect(maySend({ recipient: CLEAR, job: confirmationJob, event: active, runtime: runtime(), invitation: facts({ confirmationsSent: yesterday }), now: NOW })).toEqual({ send: true });
   });
 
   it("reminds only guests who have not answered", () => {
     const reminder: SendCandidate = { id: "inv1-r1", kind: "reminder", eventId: "ev", invitationId: "inv1" };
-    expect(maySend({ job: reminder, event: active, runtime: runtime(), invitation: facts({ status: "queued" }), now: NOW })).toEqual({ send: true });
-    expect(maySend({ job: reminder, event: active, runtime: runtime(), invitation: facts({ status: "declined" }), now: NOW })).toMatchObject({ action: "cancel" });
+    expect(maySend({ recipient: CLEAR, job: reminder, event: active, runtime: runtime(), invitation: facts({ status: "queued" }), now: NOW })).toEqual({ send: true });
+    expect(maySend({ recipient: CLEAR, job: reminder, event: active, runtime: runtime(), invitation: facts({ status: "declined" }), now: NOW })).toMatchObject({ action: "cancel" });
+  });
+
+  it("fails mail to a suppressed address before any provider is tried, and says why", () => {
+    const suppressed = { suppressed: true as const, reason: "ada@example.com is on the suppression list (hard bounce …)" };
+    for (const [job, invitation] of [
+      [invitationJob, undefined],
+      [confirmationJob, facts()],
+    ] as const) {
+      expect(maySend({ recipient: suppressed, job, event: active, runtime: runtime(), invitation, now: NOW })).toEqual({
+        send: false,
+        action: "fail",
+        reason: suppressed.reason,
+      });
+    }
+    // The early check (before a quota unit is taken) already refuses it.
+    expect(maySendByRuntime({ recipient: suppressed, job: invitationJob, event: active, runtime: runtime() })).toMatchObject({ action: "fail" });
+  });
+
+  it("holds mail while the suppression list cannot be read, rather than sending blind", () => {
+    expect(maySend({ recipient: { suppressed: "unknown" }, job: invitationJob, event: active, runtime: runtime(), now: NOW })).toEqual({
+      send: false,
+      action: "hold",
+      reason: REASONS.suppressionUnknown,
+    });
+  });
+
+  it("a deleted event or a revoke still cancels, whatever the list says: cancellation is the stronger verdict", () => {
+    const suppressed = { suppressed: true as const, reason: "suppressed" };
+    expect(maySend({ recipient: suppressed, job: invitationJob, event: null, runtime: runtime(), now: NOW })).toMatchObject({ action: "cancel" });
   });
 });
