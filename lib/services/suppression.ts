@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { docRef } from "@/lib/adapters/firestore/collection";
-import { fieldOps, type MeteredFirestore, type WriteSet } from "@/lib/adapters/firestore/db";
+import { fieldOps, type MeteredFirestore, type TransactionScope, type WriteSet } from "@/lib/adapters/firestore/db";
 import { collections, type SuppressionRemovalDoc, type SuppressionShardDoc } from "@/lib/adapters/firestore/schemas";
 import { emailSearchPrefix, parseEmailAddress } from "@/lib/domain/email-address";
 import type { AddressStanding } from "@/lib/domain/delivery/may-send";
@@ -52,6 +52,12 @@ export async function findSuppressed(db: MeteredFirestore, op: string, emailKeys
   return found;
 }
 
+/** The address's entry, read inside the caller's transaction (one read), or null. */
+export async function suppressedIn(tx: TransactionScope, emailKey: string): Promise<SuppressionEntry | null> {
+  const { shard, field } = suppressionSlot(emailKey);
+  return (await tx.get(suppressionShardRef(shard)))?.entries[field] ?? null;
+}
+
 export interface SuppressionListing {
   entries: SuppressionEntry[];
   /** How many entries match in all (entries holds at most `limit`). */
@@ -90,7 +96,7 @@ export async function removeSuppression(
 ): Promise<Result<{ email: string }, "not_found">> {
   const { shard, field } = suppressionSlot(emailKey);
   return ctx.db.transaction("suppression.remove", async (tx) => {
-    const entry = (await tx.get(suppressionShardRef(shard)))?.entries[field];
+    const entry = await suppressedIn(tx, emailKey);
     if (!entry) return { ok: false, code: "not_found", message: "That address is not on the suppression list (any more)" } as const;
     const now = ctx.clock.now();
     tx.update(suppressionShardRef(shard), { [`entries.${field}`]: fieldOps.delete() });

@@ -92,7 +92,11 @@ function sendgridKind(e: SendgridEvent): { kind: ReportKind; detail: string | nu
       return { kind: "deferred", detail: reportDetail(e.response) };
     case "bounce":
       // "blocked" is SendGrid's soft bounce (the receiving server refused for now, or for this message only).
-      return { kind: e.type === "blocked" ? "soft_bounce" : "hard_bounce", detail: reportDetail(e.status, e.reason) };
+      // The reason usually quotes the enhanced status code already ("550 5.1.1 …"): say it once.
+      return {
+        kind: e.type === "blocked" ? "soft_bounce" : "hard_bounce",
+        detail: reportDetail(e.status && !e.reason?.includes(e.status) ? e.status : null, e.reason),
+      };
     case "dropped":
       // Dropped because the address is on SendGrid's own bounce, spam or invalid lists: it is a dead address.
       // Other drops (spam content, an unsubscribe group) say nothing against the address.
