@@ -46,6 +46,12 @@ export const SUPPRESSION_KIND_LABELS: Record<SuppressionKind, string> = {
   rejected: "Refused",
 };
 
+export const SUPPRESSION_SOURCE_LABELS: Record<SuppressionSource, string> = {
+  sendgrid: "SendGrid",
+  resend: "Resend",
+  send: "Receiving server, at send time",
+};
+
 const SOURCE_PHRASES: Record<SuppressionSource, string> = {
   sendgrid: "reported by SendGrid",
   resend: "reported by Resend",

@@ -9,6 +9,7 @@ import { getEvent } from "@/lib/services/events";
 import { serviceContext } from "@/lib/server/services";
 import { requireAdminPage } from "@/lib/server/session";
 import {
+  checkSuppressedAction,
   deleteStepAction,
   inviteAction,
   listInvitationsAction,
@@ -72,6 +73,7 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
         invite={inviteAction}
         rememberedColumns={e.guestColumns ?? null}
         saveColumns={rememberGuestColumnsAction}
+        checkSuppressed={checkSuppressedAction}
         list={listInvitationsAction}
         resend={resendAction}
         revoke={revokeAction}

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { AttemptList, InvitationDetails } from "@/components/invitations/invitation-detail";
+import { AttemptList, InvitationDetails, ReportList } from "@/components/invitations/invitation-detail";
+import { PROVIDER_LABELS, REPORT_LABELS, suppresses } from "@/lib/domain/delivery/reports";
 import { displayStatus, getInvitation, listAttempts } from "@/lib/services/invitations";
 import { serviceContext } from "@/lib/server/services";
 import { requireAdminPage } from "@/lib/server/session";
@@ -39,6 +40,19 @@ export default async function InvitationPage({ params }: { params: Promise<{ id:
             createdAt: i.createdAt.getTime(),
             updatedAt: i.updatedAt.getTime(),
           }}
+        />
+      </section>
+      <section className="stack" aria-labelledby="reports-title">
+        <h2 id="reports-title">Reported by the provider</h2>
+        <ReportList
+          reports={[...i.deliveryReports].reverse().map((r) => ({
+            at: r.at.getTime(),
+            kind: REPORT_LABELS[r.kind],
+            provider: PROVIDER_LABELS[r.provider],
+            email: r.jobId === i.jobId ? "the current link’s email" : r.jobId.includes("-c") ? "a confirmation" : "an earlier link’s email",
+            detail: r.detail,
+            danger: suppresses(r.kind) || r.kind === "soft_bounce",
+          }))}
         />
       </section>
       <section className="stack" aria-labelledby="attempts-title">
