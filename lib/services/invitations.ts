@@ -17,11 +17,11 @@ import { canReinvite, type InvitationStatus } from "@/lib/domain/invitations/sta
 import { issueInvitationToken } from "@/lib/domain/invitations/token";
 import { isWaiting, jobTransition, InvalidJobTransitionError, priorityRank } from "@/lib/domain/delivery/job";
 import { shardOfInvitation } from "@/lib/domain/delivery/lease";
+import { suppressionReason } from "@/lib/domain/suppression";
 import type { Result, ServiceContext } from "./context";
 import { eventRef } from "./events";
 import { announceCancellations } from "./settings";
 import { findSuppressed, suppressedIn } from "./suppression";
-import { suppressionReason } from "@/lib/domain/suppression";
 
 export const invitationRef = (id: string) => docRef(collections.invitations, id);
 export const jobRef = (id: string) => docRef(collections.jobs, id);
