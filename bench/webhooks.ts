@@ -7,12 +7,8 @@
 import path from "node:path";
 import { createSimulatedMailer } from "@/lib/adapters/email/simulated";
 import { createMailer } from "@/lib/adapters/email/create-mailer";
-import type { BurnCounts } from "@/lib/adapters/firestore/burn-meter";
 import type { WebhookProvider } from "@/lib/domain/delivery/reports";
-import { firestoreQuotaDay } from "@/lib/domain/quota-day";
 import { suppressionSlot } from "@/lib/domain/suppression";
-import { readBurnReport } from "@/lib/services/burn-report";
-import type { ServiceContext } from "@/lib/services/context";
 import { checkInvariants } from "@/lib/services/doctor";
 import { drainQueue, newDrainId } from "@/lib/services/drain";
 import { inviteGuests } from "@/lib/services/invitations";
@@ -33,7 +29,7 @@ import { latencies, runClients, statusCounts, timedRequest } from "./lib/http";
 import { progress, round } from "./lib/output";
 import { runBench, withTestStack } from "./lib/stack";
 import { cpuSince, sampleCpu, summarize } from "./lib/stats";
-import { burnDelta } from "./lib/verify";
+import { burnDelta, serverBurn } from "./lib/verify";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const CLIENTS = 50;
@@ -67,19 +63,6 @@ interface Planned {
   replay: boolean;
   /** Signed when posted: Resend's signatures must be fresh (five minutes), as a real redelivery's are. */
   sign: () => SignedPost;
-}
-
-/** The app's own reads and writes for webhook.* operations, from the burn documents its meter flushes. */
-async function serverWebhookBurn(ctx: ServiceContext): Promise<BurnCounts> {
-  const report = await readBurnReport(ctx.db, firestoreQuotaDay(new Date()));
-  const total: BurnCounts = { reads: 0, writes: 0, deletes: 0 };
-  for (const op of report.operations) {
-    if (!op.operation.startsWith("webhook.")) continue;
-    total.reads += op.reads;
-    total.writes += op.writes;
-    total.deletes += op.deletes;
-  }
-  return total;
 }
 
 function shuffle<T>(items: T[], seed: number): T[] {
@@ -184,7 +167,7 @@ await runBench("webhooks", async () => {
       await timedRequest(`${base}/api/webhooks/resend`, post(signResendWebhook(other.resend, `msg_warm_${i}`, "{}")));
     }
     await sleep(flushMs + 1_500);
-    const burn0 = await serverWebhookBurn(ctx);
+    const burn0 = await serverBurn(ctx, "webhook");
 
     progress(`posting ${planned.length} requests (${events} events, ${replays} of them replays), ${CLIENTS} clients`);
     const cpu = sampleCpu();
@@ -196,7 +179,7 @@ await runBench("webhooks", async () => {
     const byProvider = (provider: WebhookProvider) =>
       summarize(latencies(run.samples.filter((_, i) => planned[i]!.provider === provider))).p99Ms;
     await sleep(flushMs + 1_500);
-    const burn = burnDelta(burn0, await serverWebhookBurn(ctx));
+    const burn = burnDelta(burn0, await serverBurn(ctx, "webhook"));
 
     progress("reading the invitations, counters and suppression list back from Firestore");
     const stored = await raw.collection("invitations").where("eventId", "==", eventId).get();

@@ -13,6 +13,21 @@ import { ADMIN_EMAIL, signInAsAdmin } from "./support";
 
 const base = () => process.env.HERALD_E2E_BASE_URL ?? "http://127.0.0.1:3100";
 
+/** What the guest's row says once the worker and the webhooks have had their say (the table is reloaded to see). */
+async function rowEventually(page: Page, email: string, text: string, message: string) {
+  const row = page.getByTestId("invitation-row").filter({ hasText: email });
+  await expect
+    .poll(
+      async () => {
+        await page.reload();
+        return row.innerText();
+      },
+      { timeout: 90_000, message },
+    )
+    .toContain(text);
+  return row;
+}
+
 async function inviteOne(page: Page, email: string) {
   await page.getByLabel("One address").check();
   await page.getByLabel("Email address").fill(email);
@@ -52,16 +67,7 @@ test("a hard bounce marks the guest, suppresses the address, and re-inviting it 
     await expect(page.getByTestId("invite-status")).toContainText("1 guest invited");
 
     // The worker sends it, Resend reports the bounce: the row says so, and why.
-    const row = page.getByTestId("invitation-row").filter({ hasText: bouncing });
-    await expect
-      .poll(
-        async () => {
-          await page.reload();
-          return row.innerText();
-        },
-        { timeout: 90_000, message: "the bounce on the guest's row" },
-      )
-      .toContain("Bounced");
+    const row = await rowEventually(page, bouncing, "Bounced", "the bounce on the guest's row");
     await expect(row.getByTestId("delivery-problem")).toContainText("Hard bounce reported by Resend");
 
     // Inviting the address again is refused before anything is sent, with the way out.
@@ -93,15 +99,7 @@ test("a hard bounce marks the guest, suppresses the address, and re-inviting it 
     await page.goto(`/admin/events/${eventId}`);
     await inviteOne(page, bouncing);
     await expect(page.getByTestId("invite-status")).toContainText("1 invited again");
-    await expect
-      .poll(
-        async () => {
-          await page.reload();
-          return row.innerText();
-        },
-        { timeout: 90_000, message: "the second email delivered" },
-      )
-      .toContain("Delivered to the guest’s mail server");
+    await rowEventually(page, bouncing, "Delivered to the guest’s mail server", "the second email delivered");
   } finally {
     await standin?.close();
     // Out of rotation again, so later tests' emails do not come here.
