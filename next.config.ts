@@ -3,7 +3,7 @@ import type { NextConfig } from "next";
 const config: NextConfig = {
   // firebase-admin and the mail SDKs use Node APIs and dynamic requires: load them from node_modules at
   // run time instead of bundling them.
-  serverExternalPackages: ["firebase-admin", "nodemailer", "@sendgrid/client", "@sendgrid/mail", "resend", "handlebars"],
+  serverExternalPackages: ["firebase-admin", "nodemailer", "@sendgrid/client", "@sendgrid/mail", "@sendgrid/eventwebhook", "resend", "handlebars"],
   // Separate build folders let several test stacks (HERALD_TEST_PORT_OFFSET) build side by side.
   distDir: process.env.HERALD_NEXT_DIST_DIR ?? ".next",
   poweredByHeader: false,

@@ -6,11 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import type { BurnCounts } from "@/lib/adapters/firestore/burn-meter";
-import { firestoreQuotaDay } from "@/lib/domain/quota-day";
 import { deriveInvitationToken } from "@/lib/domain/invitations/token";
-import { readBurnReport } from "@/lib/services/burn-report";
-import type { ServiceContext } from "@/lib/services/context";
 import { inviteGuests, revokeInvitations } from "@/lib/services/invitations";
 import { addresses, recipients, seedEvent, seedProvider } from "@/tests/support/fixtures";
 import { ensureProductionBuild } from "./lib/build";
@@ -27,7 +23,7 @@ import {
 import { progress, round } from "./lib/output";
 import { runBench, withTestStack, type BenchStack } from "./lib/stack";
 import { cpuSince, sampleCpu, summarize } from "./lib/stats";
-import { burnDelta, countForEvent, countWhere, eventCounters } from "./lib/verify";
+import { burnDelta, countForEvent, countWhere, eventCounters, serverBurn } from "./lib/verify";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const CLIENTS = 20;
@@ -81,23 +77,6 @@ async function seedInvitations(
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * What the app process itself read and wrote for the guest pages, from the burn documents its meter flushes
- * (every HERALD_BURN_FLUSH_SECONDS on the test stack). Only rsvp.* operations, so the readiness probe and
- * anything else the app does in the background are left out.
- */
-async function serverRsvpBurn(ctx: ServiceContext): Promise<BurnCounts> {
-  const report = await readBurnReport(ctx.db, firestoreQuotaDay(new Date()));
-  const total: BurnCounts = { reads: 0, writes: 0, deletes: 0 };
-  for (const op of report.operations) {
-    if (!op.operation.startsWith("rsvp.")) continue;
-    total.reads += op.reads;
-    total.writes += op.writes;
-    total.deletes += op.deletes;
-  }
-  return total;
-}
 
 function phaseFigures(samples: Sample[], seconds: number) {
   const summary = summarize(latencies(samples));
@@ -183,7 +162,7 @@ await runBench("accept", async () => {
     await settle();
 
     progress(`GET: ${GET_REQUESTS} page views over ${GET_INVITATIONS} invitations, ${CLIENTS} clients`);
-    const burn0 = await serverRsvpBurn(ctx);
+    const burn0 = await serverBurn(ctx, "rsvp");
     let cpu = sampleCpu();
     const gets = await runClients(GET_REQUESTS, CLIENTS, (i) =>
       timedRequest(url(getEvent.tokens[i % GET_INVITATIONS]!), from("get", i % GET_INVITATIONS)),
@@ -192,7 +171,7 @@ await runBench("accept", async () => {
     const get = phaseFigures(gets.samples, gets.seconds);
     progress(`  p50 ${get.p50Ms} ms, p99 ${get.p99Ms} ms, ${get.perSecond}/s, statuses ${JSON.stringify(get.statuses)}`);
     await settle();
-    const burn1 = await serverRsvpBurn(ctx);
+    const burn1 = await serverBurn(ctx, "rsvp");
 
     // Forged links from many addresses (so the per-address limit lets them reach the link check): each must
     // get the not-found page without costing a single Firestore read.
@@ -202,7 +181,7 @@ await runBench("accept", async () => {
     const forged = phaseFigures(forgedRun.samples, forgedRun.seconds);
     progress(`  p50 ${forged.p50Ms} ms, p99 ${forged.p99Ms} ms, statuses ${JSON.stringify(forged.statuses)}`);
     await settle();
-    const burnForged = await serverRsvpBurn(ctx);
+    const burnForged = await serverBurn(ctx, "rsvp");
 
     progress(`POST: ${POST_INVITATIONS} acceptances of distinct invitations to one event, ${CLIENTS} clients`);
     cpu = sampleCpu();
@@ -214,7 +193,7 @@ await runBench("accept", async () => {
     const postOutcomes = tally(posts.samples.map((s) => outcomeOf(s, base)));
     progress(`  p50 ${post.p50Ms} ms, p99 ${post.p99Ms} ms, ${post.perSecond}/s, outcomes ${JSON.stringify(postOutcomes)}`);
     await settle();
-    const burn2 = await serverRsvpBurn(ctx);
+    const burn2 = await serverBurn(ctx, "rsvp");
 
     progress(`capacity: ${CAPACITY_INVITATIONS} simultaneous acceptances for ${CAPACITY} places`);
     const burstStart = performance.now();

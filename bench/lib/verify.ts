@@ -1,6 +1,9 @@
 import type { Firestore } from "firebase-admin/firestore";
 import type { BurnCounts } from "@/lib/adapters/firestore/burn-meter";
 import type { EventCounters } from "@/lib/adapters/firestore/schemas";
+import { firestoreQuotaDay } from "@/lib/domain/quota-day";
+import { readBurnReport } from "@/lib/services/burn-report";
+import type { ServiceContext } from "@/lib/services/context";
 
 /**
  * Correctness is read back from Firestore itself with the raw client: what the services reported is the
@@ -44,4 +47,21 @@ export function burnDelta(before: BurnCounts, after: BurnCounts): BurnCounts {
     writes: after.writes - before.writes,
     deletes: after.deletes - before.deletes,
   };
+}
+
+/**
+ * What the app process itself read and wrote for operations named `<prefix>.*`, from the burn documents its meter
+ * flushes (every HERALD_BURN_FLUSH_SECONDS on the test stack), so anything else it does in the background (the
+ * readiness probe) is left out.
+ */
+export async function serverBurn(ctx: ServiceContext, prefix: string): Promise<BurnCounts> {
+  const report = await readBurnReport(ctx.db, firestoreQuotaDay(new Date()));
+  const total: BurnCounts = { reads: 0, writes: 0, deletes: 0 };
+  for (const op of report.operations) {
+    if (!op.operation.startsWith(`${prefix}.`)) continue;
+    total.reads += op.reads;
+    total.writes += op.writes;
+    total.deletes += op.deletes;
+  }
+  return total;
 }

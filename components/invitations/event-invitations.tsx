@@ -3,7 +3,7 @@ import { useState } from "react";
 import { InvitePanel } from "./invite-panel";
 import { InvitationsTable } from "./invitations-table";
 import type { RememberedColumns } from "@/lib/domain/invitations/columns";
-import type { BulkAction, InvitationPage, InviteAction, ListInvitationsAction, RememberColumnsAction } from "./types";
+import type { BulkAction, CheckSuppressedAction, InvitationPage, InviteAction, ListInvitationsAction, RememberColumnsAction } from "./types";
 
 interface Props {
   eventId: string;
@@ -13,6 +13,7 @@ interface Props {
   invite: InviteAction;
   rememberedColumns: RememberedColumns | null;
   saveColumns: RememberColumnsAction;
+  checkSuppressed: CheckSuppressedAction;
   list: ListInvitationsAction;
   resend: BulkAction;
   remind: BulkAction;
@@ -20,7 +21,7 @@ interface Props {
 }
 
 /** The invite panel and the table share one reload signal, so new guests show up without a page reload. */
-export function EventInvitations({ eventId, canInvite, initialPage, invite, rememberedColumns, saveColumns, list, resend, remind, revoke }: Props) {
+export function EventInvitations({ eventId, canInvite, initialPage, invite, rememberedColumns, saveColumns, checkSuppressed, list, resend, remind, revoke }: Props) {
   const [reloadKey, setReloadKey] = useState(0);
   return (
     <div className="stack">
@@ -30,6 +31,7 @@ export function EventInvitations({ eventId, canInvite, initialPage, invite, reme
           invite={invite}
           rememberedColumns={rememberedColumns}
           saveColumns={saveColumns}
+          checkSuppressed={checkSuppressed}
           onInvited={() => setReloadKey((k) => k + 1)}
         />
       ) : null}

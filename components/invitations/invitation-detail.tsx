@@ -16,6 +16,19 @@ export interface InvitationDetailView {
   updatedAt: number;
 }
 
+/** One provider webhook report about one of the invitation's emails. */
+export interface ReportView {
+  at: number;
+  /** "Delivered", "Hard bounce" … */
+  kind: string;
+  /** "SendGrid", "Resend". */
+  provider: string;
+  /** Which email: the current link's, an older one's, or a confirmation. */
+  email: string;
+  detail: string | null;
+  danger: boolean;
+}
+
 export interface AttemptView {
   /** Which email of the invitation: its invitation, a confirmation, a reminder (or a test send). */
   kind: string;
@@ -136,6 +149,22 @@ export function ReminderList({ reminders }: { reminders: ReminderView[] }) {
             {r.completedAt !== null && r.state === "completed" ? `, sent ${when(r.completedAt)}` : ""}
           </div>
           {r.reason ? <div className="muted">{r.reason}</div> : null}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** What providers reported after the send, newest first. */
+export function ReportList({ reports }: { reports: ReportView[] }) {
+  if (reports.length === 0) return <p className="muted">No report from a provider yet.</p>;
+  return (
+    <ol className={styles.attempts} data-testid="reports">
+      {reports.map((r, index) => (
+        <li key={`${r.at}-${index}`}>
+          <strong className={r.danger ? "error-text" : undefined}>{r.kind}</strong> · {r.provider} · {r.email}
+          <div className="muted">{when(r.at)}</div>
+          {r.detail ? <div className={r.danger ? "error-text" : "muted"}>{r.detail}</div> : null}
         </li>
       ))}
     </ol>

@@ -229,6 +229,12 @@ export function InvitationsTable({ eventId, initial, list, resend, remind, revok
                   <td>
                     <StatusBadge status={r.status} />
                     {r.simulated ? <div className="muted">Simulated</div> : null}
+                    {r.delivered ? <div className="muted">Delivered to the guest’s mail server</div> : null}
+                    {r.problem ? (
+                      <div className={`error-text ${styles.problem}`} data-testid="delivery-problem">
+                        {r.problem}
+                      </div>
+                    ) : null}
                   </td>
                   <td>
                     <time dateTime={new Date(r.linkExpiresAt).toISOString()} suppressHydrationWarning>

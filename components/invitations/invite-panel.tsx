@@ -23,7 +23,7 @@ import {
 } from "@/lib/domain/invitations/recipients";
 import { chunkInviteRows, toInviteRowInput, type InviteRowInput } from "@/lib/domain/invitations/upload";
 import { ColumnStep, type ColumnDraft, type DraftSource } from "./column-step";
-import type { InviteAction, RememberColumnsAction, UploadRowOutcome } from "./types";
+import type { CheckSuppressedAction, InviteAction, RememberColumnsAction, UploadRowOutcome } from "./types";
 import styles from "./invitations.module.css";
 
 type Mode = "single" | "list" | "csv";
@@ -38,6 +38,10 @@ interface Preview {
   columns: string[];
   /** For a file: where the address and the name were read from, in words. */
   mappedFrom?: string;
+  /** Ready rows whose address is on the suppression list (key → reason); null while the check runs. */
+  suppressed: ReadonlyMap<string, string> | null;
+  /** The check could not be made: the server still refuses suppressed addresses when sending. */
+  suppressionUnchecked?: boolean;
 }
 
 /** A file read into cells, waiting for (or past) the column step. */
@@ -50,7 +54,7 @@ interface Upload {
 interface ProblemRow {
   row: number;
   email: string;
-  outcome: "duplicate" | "rejected";
+  outcome: "duplicate" | "rejected" | "suppressed";
   reason: string;
 }
 
@@ -70,6 +74,7 @@ interface Props {
   /** The columns confirmed for this event's previous upload, offered first for the next file. */
   rememberedColumns: RememberedColumns | null;
   saveColumns: RememberColumnsAction;
+  checkSuppressed: CheckSuppressedAction;
   /** Called after rows were invited, so the table below can refresh. */
   onInvited?: () => void;
 }
@@ -77,9 +82,15 @@ interface Props {
 const n = (v: number) => v.toLocaleString("en");
 const plural = (v: number, one: string, many = `${one}s`) => `${n(v)} ${v === 1 ? one : many}`;
 
-function browserProblems(rows: RecipientRow[]): ProblemRow[] {
+/** Addresses checked against the suppression list per call: a 10,000-row file is two calls. */
+const SUPPRESSION_CHECK_CHUNK = 5_000;
+
+/** Rows that will not be invited, as the preview lists them: the parser's verdicts and the suppression list's. */
+function browserProblems(rows: RecipientRow[], suppressed: ReadonlyMap<string, string> | null = null): ProblemRow[] {
   const out: ProblemRow[] = [];
   for (const r of rows) {
+    const reason = r.status === "ok" && r.emailKey ? suppressed?.get(r.emailKey) : undefined;
+    if (reason) out.push({ row: r.row, email: r.email ?? "", outcome: "suppressed", reason });
     if (r.status === "ok") continue;
     out.push({
       row: r.row,
@@ -108,7 +119,7 @@ function mappedFrom(table: RecipientTable, mapping: ColumnMapping): string {
   return `Email from column ${title(mapping.email)}${name.length > 0 ? `, name from ${name.map(title).join(" + ")}` : ", no name"}.`;
 }
 
-export function InvitePanel({ eventId, invite, rememberedColumns, saveColumns, onInvited }: Props) {
+export function InvitePanel({ eventId, invite, rememberedColumns, saveColumns, checkSuppressed, onInvited }: Props) {
   const ids = useId();
   const fileRef = useRef<HTMLInputElement>(null);
   const [mode, setMode] = useState<Mode>("single");
@@ -139,6 +150,17 @@ export function InvitePanel({ eventId, invite, rememberedColumns, saveColumns, o
     if (!keepMode) setMode("single");
   }
 
+  /** Which keys are suppressed (key → reason), or null when the check could not be made. */
+  async function suppressedAmong(keys: string[]): Promise<Map<string, string> | null> {
+    const found = new Map<string, string>();
+    for (let i = 0; i < keys.length; i += SUPPRESSION_CHECK_CHUNK) {
+      const result = await checkSuppressed(keys.slice(i, i + SUPPRESSION_CHECK_CHUNK)).catch(() => null);
+      if (!result?.ok) return null;
+      for (const s of result.suppressed) found.set(s.emailKey, s.reason);
+    }
+    return found;
+  }
+
   function showParse(result: ReturnType<typeof parseRecipientList>, from?: string) {
     if (!result.ok) {
       setPreview(null);
@@ -147,9 +169,20 @@ export function InvitePanel({ eventId, invite, rememberedColumns, saveColumns, o
       return;
     }
     setUploadError(null);
-    setPreview({ rows: result.rows, counts: result.counts, warnings: result.warnings, columns: result.columns, mappedFrom: from });
-    const { ok, duplicate, invalid } = result.counts;
-    setStatus(`${plural(ok, "guest")} ready to invite, ${n(duplicate)} duplicate, ${n(invalid)} invalid.`);
+    const base = { rows: result.rows, counts: result.counts, warnings: result.warnings, columns: result.columns, mappedFrom: from };
+    setPreview({ ...base, suppressed: null });
+    setStatus("Checking the addresses against the suppression list…");
+    const keys = result.rows.flatMap((r) => (r.status === "ok" && r.emailKey ? [r.emailKey] : []));
+    void suppressedAmong(keys).then((suppressed) => {
+      // A newer list or file replaced this preview meanwhile: its own check will report.
+      setPreview((current) => (current?.rows === base.rows ? { ...base, suppressed: suppressed ?? new Map(), suppressionUnchecked: suppressed === null } : current));
+      const { duplicate, invalid } = result.counts;
+      const blocked = suppressed?.size ?? 0;
+      setStatus(
+        `${plural(result.counts.ok - blocked, "guest")} ready to invite, ${n(duplicate)} duplicate, ${n(invalid)} invalid` +
+          (blocked > 0 ? `, ${n(blocked)} suppressed.` : "."),
+      );
+    });
   }
 
   async function onFile(file: File | undefined) {
@@ -243,14 +276,15 @@ export function InvitePanel({ eventId, invite, rememberedColumns, saveColumns, o
   }
 
   function startUpload() {
-    if (!preview) return;
-    const ok = preview.rows.filter((r) => r.status === "ok").map(toInviteRowInput);
-    const problems = browserProblems(preview.rows);
+    if (!preview?.suppressed) return;
+    const blocked = preview.suppressed;
+    const ok = preview.rows.filter((r) => r.status === "ok" && !(r.emailKey && blocked.has(r.emailKey))).map(toInviteRowInput);
+    const problems = browserProblems(preview.rows, blocked);
     const start: Outcome = {
       invited: 0,
       reinvited: 0,
       duplicates: problems.filter((p) => p.outcome === "duplicate").length,
-      rejected: problems.filter((p) => p.outcome === "rejected").length,
+      rejected: problems.filter((p) => p.outcome !== "duplicate").length,
       problems,
       unsent: ok.length,
     };
@@ -265,13 +299,22 @@ export function InvitePanel({ eventId, invite, rememberedColumns, saveColumns, o
       setSingleError(row.reason ?? "Not a valid email address");
       return;
     }
-    void send([[toInviteRowInput(row)]], { invited: 0, reinvited: 0, duplicates: 0, rejected: 0, problems: [], unsent: 1 }, 1).then((sent) => {
-      if (sent) setSingle({ email: "", name: "" });
-    });
+    void (async () => {
+      const suppressed = row.emailKey ? (await suppressedAmong([row.emailKey]))?.get(row.emailKey) : undefined;
+      if (suppressed) {
+        setSingleError(suppressed);
+        return;
+      }
+      await send([[toInviteRowInput(row)]], { invited: 0, reinvited: 0, duplicates: 0, rejected: 0, problems: [], unsent: 1 }, 1).then((sent) => {
+        if (sent) setSingle({ email: "", name: "" });
+      });
+    })();
   }
 
   const busy = sending !== null;
-  const okCount = preview?.counts.ok ?? 0;
+  const blockedCount = preview?.suppressed?.size ?? 0;
+  const okCount = (preview?.counts.ok ?? 0) - blockedCount;
+  const checking = preview !== null && preview.suppressed === null;
   return (
     <section className="stack card" aria-labelledby={`${ids}-title`}>
       <h2 id={`${ids}-title`}>Invite guests</h2>
@@ -316,6 +359,12 @@ export function InvitePanel({ eventId, invite, rememberedColumns, saveColumns, o
             {singleError ? (
               <span className="field-error" id={`${ids}-email-error`}>
                 {singleError}
+                {SUPPRESSED_TEXT.test(singleError) ? (
+                  <>
+                    {" "}
+                    <Link href={`/admin/suppressions?q=${encodeURIComponent(single.email.trim())}`}>Open Suppressions</Link>
+                  </>
+                ) : null}
               </span>
             ) : null}
           </div>
@@ -413,7 +462,13 @@ export function InvitePanel({ eventId, invite, rememberedColumns, saveColumns, o
             <Stat label="Ready to invite" value={preview.counts.ok} testId="preview-ok" />
             <Stat label="Duplicates" value={preview.counts.duplicate} testId="preview-duplicate" />
             <Stat label="Invalid" value={preview.counts.invalid} testId="preview-invalid" />
+            {blockedCount > 0 ? <Stat label="Suppressed" value={blockedCount} testId="preview-suppressed" /> : null}
           </div>
+          {preview.suppressionUnchecked ? (
+            <p className="banner warn">
+              The suppression list could not be checked just now. Herald still refuses suppressed addresses when you invite.
+            </p>
+          ) : null}
           {preview.mappedFrom ? <p className="muted">{preview.mappedFrom}</p> : null}
           {preview.columns.length > 0 ? (
             <p className="muted">
@@ -425,10 +480,10 @@ export function InvitePanel({ eventId, invite, rememberedColumns, saveColumns, o
               {w}
             </p>
           ))}
-          <ProblemTable problems={browserProblems(preview.rows)} caption="Rows that will not be invited" />
+          <ProblemTable problems={browserProblems(preview.rows, preview.suppressed)} caption="Rows that will not be invited" />
           <div className="row">
-            <button className="button primary" type="button" disabled={okCount === 0} onClick={startUpload}>
-              {okCount === 0 ? "Nobody to invite" : `Invite ${plural(okCount, "guest")}`}
+            <button className="button primary" type="button" disabled={okCount === 0 || checking} onClick={startUpload}>
+              {checking ? "Checking…" : okCount === 0 ? "Nobody to invite" : `Invite ${plural(okCount, "guest")}`}
             </button>
             {upload ? (
               <button
@@ -518,6 +573,11 @@ export function InvitePanel({ eventId, invite, rememberedColumns, saveColumns, o
   );
 }
 
+const PROBLEM_LABELS: Record<ProblemRow["outcome"], string> = { duplicate: "Duplicate", rejected: "Rejected", suppressed: "Suppressed" };
+
+/** The server's refusal of a suppressed address reads like this (lib/domain/suppression.ts): offer the way out. */
+const SUPPRESSED_TEXT = /is on the suppression list/;
+
 function summaryText(o: Outcome): string {
   const parts = [`${plural(o.invited, "guest")} invited`];
   if (o.reinvited > 0) parts.push(`${n(o.reinvited)} invited again`);
@@ -558,10 +618,13 @@ function ProblemTable({ problems, caption }: { problems: ProblemRow[]; caption: 
                 <td>{p.row}</td>
                 <td className={styles.email}>{p.email || <span className="muted">(empty)</span>}</td>
                 <td>
-                  <span className={`badge ${p.outcome === "duplicate" ? "warn" : "danger"}`}>
-                    {p.outcome === "duplicate" ? "Duplicate" : "Rejected"}
-                  </span>{" "}
-                  {p.reason}
+                  <span className={`badge ${p.outcome === "duplicate" ? "warn" : "danger"}`}>{PROBLEM_LABELS[p.outcome]}</span> {p.reason}
+                  {p.outcome === "suppressed" || SUPPRESSED_TEXT.test(p.reason) ? (
+                    <>
+                      {" "}
+                      <Link href={`/admin/suppressions?q=${encodeURIComponent(p.email)}`}>Review</Link>
+                    </>
+                  ) : null}
                 </td>
               </tr>
             ))}

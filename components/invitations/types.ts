@@ -12,6 +12,10 @@ export interface InvitationRowView {
   status: InvitationStatus;
   /** The current link's email went through simulation mode: nothing actually left. */
   simulated: boolean;
+  /** Why the email failed or bounced (the provider's words, or the suppression list's), shown under the status. */
+  problem: string | null;
+  /** The provider reported the email delivered to the guest's mail server. */
+  delivered: boolean;
   linkExpiresAt: number;
   answeredAt: number | null;
 }
@@ -44,6 +48,9 @@ export interface InviteChunkView {
 }
 
 export type InviteAction = (eventId: string, rows: InviteRowInput[]) => Promise<ActionResult<InviteChunkView>>;
+
+/** Which of these addresses (keys) are on the suppression list, with the reason an organiser reads. */
+export type CheckSuppressedAction = (emailKeys: string[]) => Promise<ActionResult<{ suppressed: { emailKey: string; reason: string }[] }>>;
 
 export type RememberColumnsAction = (eventId: string, columns: RememberedColumns) => Promise<ActionResult>;
 

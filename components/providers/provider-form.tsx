@@ -26,6 +26,10 @@ interface Props {
   initial: ProviderFormFields;
   /** Editing: the stored password or API key's kind and endpoint; a blank secret box keeps it only for both. */
   storedSecret: StoredSecret | null;
+  /** Editing: the kind of provider a stored webhook key belongs to (null when none is stored). */
+  storedWebhookKey: ProviderKind | null;
+  /** Herald's public address, where the providers post their webhooks. */
+  baseUrl: string;
   timeZones: readonly string[];
   save: SaveProviderAction;
 }
@@ -51,15 +55,16 @@ const LABELS: Record<ProviderFieldName, string> = {
   pass: "Password",
   apiKey: "API key",
   baseUrl: "API address",
+  webhookKey: "Webhook key",
 };
 
 /** The fields each kind shows, in the order the error summary lists them. */
 const ORDER: ProviderFieldName[] = [
   "name", "kind", "priority", "fromEmail", "fromName", "host", "port", "secure", "allowPlaintext", "allowSelfSigned",
-  "user", "pass", "apiKey", "baseUrl", "dailyQuota", "resetTime", "timezone", "ratePerSecond", "ratePerMinute",
+  "user", "pass", "apiKey", "baseUrl", "webhookKey", "dailyQuota", "resetTime", "timezone", "ratePerSecond", "ratePerMinute",
 ];
 
-export function ProviderForm({ providerId, initial, storedSecret, timeZones, save }: Props) {
+export function ProviderForm({ providerId, initial, storedSecret, storedWebhookKey, baseUrl, timeZones, save }: Props) {
   const router = useRouter();
   const id = useId();
   const [fields, setFields] = useState<ProviderFormFields>(initial);
@@ -254,6 +259,29 @@ export function ProviderForm({ providerId, initial, storedSecret, timeZones, sav
           </>
         )}
       </fieldset>
+
+      {fields.kind !== "smtp" ? (
+        <fieldset>
+          <legend>Delivery reports</legend>
+          <p className="muted" style={{ margin: 0 }}>
+            {fields.kind === "sendgrid"
+              ? "In SendGrid, under Settings → Mail Settings → Event Webhook, post the Delivered, Deferred, Bounced, Dropped and Spam Report events to "
+              : "In Resend, under Webhooks, add an endpoint for the email.delivered, email.delivery_delayed, email.bounced, email.complained and email.failed events at "}
+            <code style={{ overflowWrap: "anywhere" }}>{`${baseUrl.replace(/\/$/, "")}/api/webhooks/${fields.kind}`}</code>
+            {fields.kind === "sendgrid" ? ", turn on the Signed Event Webhook and paste its verification key here." : ", then paste its signing secret here."}{" "}
+            Herald then marks bounces and complaints and stops mailing those addresses.
+          </p>
+          {text("webhookKey", {
+            label: fields.kind === "sendgrid" ? "Webhook verification key" : "Webhook signing secret",
+            type: "password",
+            autoComplete: "off",
+            hint:
+              storedWebhookKey === fields.kind
+                ? "A key is stored. Leave blank to keep it; paste a new one to replace it."
+                : "Optional. Without it, webhooks from this provider are refused.",
+          })}
+        </fieldset>
+      ) : null}
 
       <fieldset>
         <legend>Limits</legend>

@@ -22,6 +22,12 @@ const LIMITS = {
   signIn: new RateLimiter({ burst: 10, perMinute: 6 }),
   /** Bulk admin actions (invite, resend, revoke, delete) by one admin. */
   adminBulk: new RateLimiter({ burst: 60, perMinute: 60 }),
+  /**
+   * Provider webhooks from one client address. Providers post from a few addresses, in bursts after an outage
+   * (their retry queues drain at once), so the burst is large; a sender of forged signatures is held to the
+   * sustained rate, which bounds the CPU spent verifying signatures.
+   */
+  webhooks: new RateLimiter({ burst: 2_000, perMinute: 1_200 }),
 };
 
 const nowMs = () => getContainer().clock.now().getTime();
@@ -59,6 +65,10 @@ export function limitGuest(request: Request, token: string, action: "view" | "an
 
 export function limitSignIn(request: Request): RateDecision {
   return LIMITS.signIn.take(clientAddress(request.headers), nowMs());
+}
+
+export function limitWebhook(request: Request): RateDecision {
+  return LIMITS.webhooks.take(clientAddress(request.headers), nowMs());
 }
 
 export function limitAdminBulk(uid: string): RateDecision {

@@ -4,8 +4,11 @@ import { collections, type EventDoc, type InvitationDoc, type JobDoc, type Parti
 import { isWaiting, WAITING_JOB_STATES } from "@/lib/domain/delivery/job";
 import { ALL_REGISTRY_SHARDS, leasedJobIds, leaseExpired } from "@/lib/domain/delivery/lease";
 import { COUNTER_KEYS, sumCounts } from "@/lib/domain/invitations/counters";
+import { ALL_SUPPRESSION_SHARDS, suppressionSlot, type SuppressionEntry } from "@/lib/domain/suppression";
 import type { Clock } from "@/lib/ports/clock";
 import { countable } from "./invitations";
+import { RUNTIME_SETTINGS } from "./settings";
+import { suppressionKeyOf, suppressionShardRef } from "./suppression";
 
 /**
  * The invariant checker behind `npm run doctor` and the fault suite: reads what the queue and the answers
@@ -15,7 +18,10 @@ import { countable } from "./invitations";
  * The invariants:
  * - counters: each event's counters equal the sum over its invitations (lib/domain/invitations/counters.ts);
  * - delivery: each invitation's delivery agrees with its current job (sent ⇔ completed, failed/bounced ⇔
- *   failed, queued ⇔ waiting), and the current job exists;
+ *   failed, queued ⇔ waiting; a completed job's email may since have been reported bounced by the provider),
+ *   and the current job exists;
+ * - no waiting job to a suppressed address: the drain fails such a job the first time it is due, so one still
+ *   waiting well after both its due time and the suppression means the rule was bypassed (or no drain runs);
  * - no waiting job that must never be sent: a replaced link, a revoked invitation, a deleted event, a
  *   confirmation for an answer that no longer stands;
  * - every waiting job visibly waits: due now, or later with a reason; jobs in a dead drain's lease are reported;
@@ -26,7 +32,19 @@ import { countable } from "./invitations";
  */
 
 export interface Finding {
-  check: "counters" | "delivery" | "current-job" | "waiting-job" | "participant" | "confirmation" | "reminder" | "waiting-reason" | "stuck" | "lease";
+  check:
+    | "counters"
+    | "delivery"
+    | "current-job"
+    | "waiting-job"
+    | "participant"
+    | "confirmation"
+    | "reminder"
+    | "waiting-reason"
+    | "stuck"
+    | "lease"
+    | "suppressed"
+    | "suppression-size";
   path: string;
   detail: string;
 }
@@ -48,6 +66,9 @@ const OVERDUE_MS = 10 * 60_000;
  * reminder may complete after an answer that came while it was on its way, never this long after one.
  */
 const SEND_WINDOW_MS = 5 * 60_000;
+
+/** Entries per suppression shard past which the 1 MiB document limit comes into view (about 4,000 fit). */
+const SUPPRESSION_SHARD_WARN = 3_000;
 const PAGE = 500;
 
 class ReadBudget extends Error {}
@@ -81,6 +102,22 @@ export async function checkInvariants(
     const shards = await db.getAll("doctor.read", ALL_REGISTRY_SHARDS.map((id) => docRef(collections.queue, id)));
     const views = shards.map((s, i) => ({ id: ALL_REGISTRY_SHARDS[i]!, leases: s?.data.leases ?? {}, drains: s?.data.drains ?? {} }));
     const leased = leasedJobIds(views);
+    const [suppressionShards, runtime] = await Promise.all([
+      db.getAll("doctor.read", ALL_SUPPRESSION_SHARDS.map(suppressionShardRef)),
+      db.get("doctor.read", RUNTIME_SETTINGS),
+    ]);
+    const suppressionEntries = new Map(suppressionShards.map((snap, i) => [ALL_SUPPRESSION_SHARDS[i]!, snap?.data.entries ?? {}]));
+    for (const [shard, entries] of suppressionEntries) {
+      const n = Object.keys(entries).length;
+      if (n > SUPPRESSION_SHARD_WARN) {
+        warning({ check: "suppression-size", path: `suppressions/${shard}`, detail: `${n} entries: near the 1 MiB a document holds; new bounces will fail to record beyond about 4,000` });
+      }
+    }
+    const suppressed = (email: string): SuppressionEntry | null => {
+      const { shard, field } = suppressionSlot(suppressionKeyOf(email));
+      return suppressionEntries.get(shard)?.[field] ?? null;
+    };
+    const halted = runtime?.data.halted ?? false;
     for (const view of views) {
       for (const [leaseId, lease] of Object.entries(view.leases)) {
         if (leaseExpired(lease, now, OVERDUE_MS)) {
@@ -99,7 +136,7 @@ export async function checkInvariants(
         await all(collections.jobs, [["eventId", "==", event.id]]),
         await all(collections.participants, [["eventId", "==", event.id]]),
       ];
-      checkEvent(event, invitations, jobs, participants, { now, leased, violation, warning });
+      checkEvent(event, invitations, jobs, participants, { now, leased, suppressed, halted, violation, warning });
       report.checked.events++;
       report.checked.invitations += invitations.length;
       report.checked.jobs += jobs.length;
@@ -126,7 +163,14 @@ function checkEvent(
   invitations: Snapshot<InvitationDoc>[],
   jobs: Snapshot<JobDoc>[],
   participants: Snapshot<ParticipantDoc>[],
-  ctx: { now: Date; leased: ReadonlySet<string>; violation: (f: Finding) => void; warning: (f: Finding) => void },
+  ctx: {
+    now: Date;
+    leased: ReadonlySet<string>;
+    suppressed: (email: string) => SuppressionEntry | null;
+    halted: boolean;
+    violation: (f: Finding) => void;
+    warning: (f: Finding) => void;
+  },
 ) {
   const { violation, warning, now } = ctx;
   const live = event.data.lifecycle === "active";
@@ -146,7 +190,18 @@ function checkEvent(
     if (!job) {
       violation({ check: "current-job", path, detail: `its current job ${inv.jobId} does not exist` });
     } else if (inv.status !== "revoked") {
-      const expectedDelivery = job.state === "completed" ? ["sent"] : job.state === "failed" ? ["failed", "bounced"] : isWaiting(job.state) ? ["queued"] : [];
+      // A provider's webhook may report a sent email bounced (or failed) later: then the delivery says so.
+      const reportedFailure = inv.delivery.reported === "soft_bounce" || inv.delivery.reported === "hard_bounce" || inv.delivery.reported === "complaint";
+      const expectedDelivery =
+        job.state === "completed"
+          ? reportedFailure
+            ? ["failed", "bounced"]
+            : ["sent"]
+          : job.state === "failed"
+            ? ["failed", "bounced"]
+            : isWaiting(job.state)
+              ? ["queued"]
+              : [];
       if (job.state === "cancelled" && live) {
         violation({ check: "delivery", path, detail: `its current job ${inv.jobId} was cancelled, so its link is never mailed` });
       } else if (job.state !== "cancelled" && !expectedDelivery.includes(inv.delivery.state)) {
@@ -189,6 +244,11 @@ function checkEvent(
       }
     }
     if (job.state === "retry" && !job.waitingReason) violation({ check: "waiting-reason", path, detail: "waiting to retry with no reason shown" });
+    const entry = ctx.suppressed(job.to.email);
+    // The drain fails such a job at its first send; the grace covers the minute between runs (and a halt stops them).
+    if (entry && !ctx.halted && !ctx.leased.has(id) && Math.max(entry.at.getTime(), job.dueAt.getTime()) < now.getTime() - OVERDUE_MS) {
+      violation({ check: "suppressed", path, detail: `waiting to mail ${job.to.email}, suppressed since ${entry.at.toISOString()}` });
+    }
     if (job.dueAt.getTime() < now.getTime() - OVERDUE_MS && !ctx.leased.has(id)) {
       warning({ check: "stuck", path, detail: `due since ${job.dueAt.toISOString()} and no drain has it: is the worker or the scheduled function running, or sending halted?` });
     }

@@ -17,9 +17,11 @@ import { canReinvite, type InvitationStatus } from "@/lib/domain/invitations/sta
 import { issueInvitationToken } from "@/lib/domain/invitations/token";
 import { isWaiting, jobTransition, InvalidJobTransitionError, priorityRank } from "@/lib/domain/delivery/job";
 import { shardOfInvitation } from "@/lib/domain/delivery/lease";
+import { suppressionReason } from "@/lib/domain/suppression";
 import type { Result, ServiceContext } from "./context";
 import { eventRef } from "./events";
 import { announceCancellations } from "./settings";
+import { findSuppressed, suppressedIn } from "./suppression";
 
 export const invitationRef = (id: string) => docRef(collections.invitations, id);
 export const jobRef = (id: string) => docRef(collections.jobs, id);
@@ -92,6 +94,7 @@ function newInvitation(
       answerSeq: 0,
       confirmationJobId: null,
       confirmationsSent: [],
+      deliveryReports: [],
       createdAt: now,
       updatedAt: now,
     },
@@ -238,6 +241,21 @@ async function refuseUnsendable(ctx: ServiceContext, recipients: Recipient[], ou
   });
 }
 
+/**
+ * Addresses on the suppression list are refused with the reason: inviting one again takes removing it from the
+ * list first. Reads only the list's shards these addresses fall in (at most eight per call, not one per row).
+ */
+async function refuseSuppressed(ctx: ServiceContext, recipients: Recipient[], outcomes: InviteRowOutcome[]): Promise<Recipient[]> {
+  const suppressed = await findSuppressed(ctx.db, "invite.suppressions", recipients.map((r) => r.emailKey));
+  if (suppressed.size === 0) return recipients;
+  return recipients.filter((r) => {
+    const entry = suppressed.get(r.emailKey);
+    if (!entry) return true;
+    outcomes.push({ row: r.row, email: r.email, outcome: "rejected", reason: suppressionReason(entry) });
+    return false;
+  });
+}
+
 export type InviteFailureCode = "not_found" | "conflict" | "unavailable";
 
 /**
@@ -281,7 +299,7 @@ export async function inviteGuests(
       listed.push({ row: r.row, email: r.email, emailKey: r.emailKey, name: r.name, fields: r.fields });
     }
   }
-  const recipients = await refuseUnsendable(ctx, listed, outcomes);
+  const recipients = await refuseSuppressed(ctx, await refuseUnsendable(ctx, listed, outcomes), outcomes);
 
   const chunks: Recipient[][] = [];
   for (let i = 0; i < recipients.length; i += CHUNK) chunks.push(recipients.slice(i, i + CHUNK));
@@ -399,6 +417,9 @@ export async function resendInvitations(ctx: ServiceContext, ids: string[]): Pro
       if (!inv) return { result: { id, ok: false, message: "Not found" }, cancelled: null };
       const event = await tx.get(eventRef(inv.eventId));
       if (!event || event.lifecycle !== "active") return { result: { id, ok: false, message: "The event is being deleted" }, cancelled: null };
+      // A resend is a re-invite: not to a suppressed address until an admin takes it off the list.
+      const suppressed = await suppressedIn(tx, inv.emailKey);
+      if (suppressed) return { result: { id, ok: false, message: suppressionReason(suppressed) }, cancelled: null };
       const oldJob = await tx.get(jobRef(inv.jobId));
       const written = writeReinvite(ctx, tx, event, id, inv, oldJob, ctx.clock.now());
       const update = counterUpdate(written.deltas);

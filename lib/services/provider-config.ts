@@ -14,9 +14,20 @@ export function secretField(kind: ProviderDoc["kind"]): "pass" | "apiKey" {
 }
 
 const secretContext = (providerId: string) => `providers/${providerId}`;
+// Its own context: a ciphertext moved from the credentials field into the webhook field must not decrypt.
+const webhookKeyContext = (providerId: string) => `providers/${providerId}/webhook`;
 
 export function sealSecret(credentialsKey: string, providerId: string, secret: string) {
   return encryptSecret(credentialsKey, secret, secretContext(providerId));
+}
+
+export function sealWebhookKey(credentialsKey: string, providerId: string, key: string) {
+  return encryptSecret(credentialsKey, key, webhookKeyContext(providerId));
+}
+
+/** The provider's webhook key in clear, for verifying its webhooks; null when none is stored. */
+export function openWebhookKey(credentialsKey: string, providerId: string, doc: Pick<ProviderDoc, "webhookKey">): string | null {
+  return doc.webhookKey ? decryptSecret(credentialsKey, doc.webhookKey, webhookKeyContext(providerId)) : null;
 }
 
 /** The full connection, secret decrypted, for an adapter. Never leaves the server process. */

@@ -22,7 +22,7 @@ import {
 } from "@/lib/domain/providers/form";
 import type { OutgoingEmail, SendResult } from "@/lib/ports/mailer";
 import type { Failure, Result, ServiceContext } from "./context";
-import { loadProviders, sealSecret, secretField, toConnection, type MailerFactory } from "./provider-config";
+import { loadProviders, openWebhookKey, sealSecret, sealWebhookKey, secretField, toConnection, type MailerFactory } from "./provider-config";
 
 type Ctx = Pick<ServiceContext, "db" | "clock">;
 
@@ -52,6 +52,16 @@ function connectionSettings(values: ProviderFormValues): ProviderDoc["settings"]
     };
   }
   return values.baseUrl === undefined ? {} : { baseUrl: values.baseUrl };
+}
+
+/**
+ * The webhook key to store: a typed one, else the stored one while the provider stays of the same kind (a
+ * SendGrid key verifies nothing from Resend), else none. SMTP has no webhooks.
+ */
+function webhookKeyToStore(credentialsKey: string, providerId: string, values: ProviderFormValues, current: ProviderDoc | null): ProviderDoc["webhookKey"] {
+  if (values.kind === "smtp") return null;
+  if (values.webhookKey !== undefined) return sealWebhookKey(credentialsKey, providerId, values.webhookKey);
+  return current?.kind === values.kind ? current.webhookKey : null;
 }
 
 function typedSecret(values: ProviderFormValues): string | undefined {
@@ -110,6 +120,7 @@ export async function saveProvider(
         ratePerMinute: values.ratePerMinute ?? null,
         settings: connectionSettings(values),
         secret,
+        webhookKey: webhookKeyToStore(credentialsKey, providerId, values, current),
         updatedAt: now,
       } satisfies Partial<ProviderDoc>;
       const doc: ProviderDoc = current
@@ -131,6 +142,11 @@ export async function saveProvider(
 
 function connectionProblem(credentialsKey: string, providerId: string, doc: ProviderDoc): Failure<"invalid_input"> | null {
   const field = secretField(doc.kind);
+  try {
+    openWebhookKey(credentialsKey, providerId, doc);
+  } catch {
+    return invalid({ webhookKey: "The stored webhook key cannot be read any more (the credentials key changed): enter it again" });
+  }
   try {
     toConnection(credentialsKey, providerId, doc);
     return null;
@@ -155,6 +171,8 @@ export interface ProviderView extends StoredProviderFields {
   id: string;
   /** Whether a password or API key is stored. The secret itself, or any part of it, never leaves the server. */
   hasSecret: boolean;
+  /** Whether a webhook key is stored (its value never leaves the server either). */
+  hasWebhookKey: boolean;
   health: {
     status: ProviderStatus;
     circuit: CircuitState;
@@ -236,6 +254,7 @@ export function providerView(snap: Snapshot<ProviderDoc>, now: Date): ProviderVi
     ratePerMinute: doc.ratePerMinute,
     connection: visibleConnection(doc.settings),
     hasSecret: doc.secret !== null,
+    hasWebhookKey: doc.webhookKey !== null,
     health: {
       status,
       circuit,

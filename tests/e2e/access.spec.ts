@@ -21,6 +21,8 @@ const PUBLIC: Record<string, string> = {
   "route /invite/[token]": "the invitation page: the link's token is the guest's credential",
   "route /invite/[token]/answer": "the invitation's Accept / Decline form",
   "route /invite/[token]/calendar.ics": "the invitation's calendar file",
+  "route /api/webhooks/sendgrid": "SendGrid's Event Webhook: authenticated by SendGrid's ECDSA signature over each request, not a session",
+  "route /api/webhooks/resend": "Resend's webhooks: authenticated by their Svix signature over each request, not a session",
 };
 
 /** Files Next serves from app/ by name (favicon, robots.txt, icons, social images): static, public by nature. */

@@ -83,6 +83,37 @@ test("the session endpoint refuses any body without a session or an internal err
   );
 });
 
+test("the provider webhooks refuse anything not signed by the provider, without an internal error or a write", async ({ request }) => {
+  const { ids } = await inviteToNewEvent([`hook-${randomUUID().slice(0, 8)}@example.com`]);
+  const { raw } = stackContext();
+  const before = (await raw.collection("invitations").doc(ids[0]!).get()).updateTime?.toMillis();
+  // Anything a client can put in a header (HTTP refuses control characters before they reach the app).
+  const header = fc.oneof(fc.stringMatching(/^[\x21-\x7e ]{0,80}$/), fc.constantFrom("v1,c2lnbmF0dXJl", "MEUCIQ==", String(Math.floor(Date.now() / 1000)), "msg_1"));
+  const event = fc.record({ event: fc.constantFrom("bounce", "delivered", "spamreport"), sg_event_id: fc.string(), herald_idempotency_key: fc.constant(`${ids[0]}-1`), timestamp: fc.nat() });
+  const body = fc.oneof(anyText, fc.array(event, { maxLength: 3 }).map((e) => JSON.stringify(e)), fc.jsonValue().map((v) => JSON.stringify(v)));
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom("sendgrid", "resend"), body, header, header, async (provider, data, signature, timestamp) => {
+      const response = await request.post(`/api/webhooks/${provider}`, {
+        headers: {
+          "content-type": "application/json",
+          "x-twilio-email-event-webhook-signature": signature,
+          "x-twilio-email-event-webhook-timestamp": timestamp,
+          "svix-id": "msg_fuzz",
+          "svix-timestamp": timestamp,
+          "svix-signature": signature,
+        },
+        data,
+      });
+      await expectProperAnswer(response, `${provider} ${data.slice(0, 80)}`);
+      expect(response.status()).toBe(401);
+    }),
+    RUNS,
+  );
+  const huge = await request.post("/api/webhooks/resend", { headers: { "content-type": "application/json" }, data: "x".repeat(2 * 1024 * 1024) });
+  expect(huge.status()).toBe(413);
+  expect((await raw.collection("invitations").doc(ids[0]!).get()).updateTime?.toMillis()).toBe(before);
+});
+
 /** Strings starting with "$" are React's reference syntax in an action payload ("$K1", "$@0"; "$$" escapes a "$"). */
 const REFERENCE = /"\$/;
 

@@ -10,6 +10,7 @@ export const ADMIN_ROUTES = [
   "/admin/templates",
   "/admin/providers",
   "/admin/tracker",
+  "/admin/suppressions",
   "/admin/burn",
   "/admin/settings",
 ];

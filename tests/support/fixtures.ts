@@ -41,6 +41,7 @@ export function providerDoc(overrides: Partial<ProviderDoc> = {}): ProviderDoc {
     ratePerMinute: null,
     settings: { host: "127.0.0.1", port: 1, secure: false },
     secret: null,
+    webhookKey: null,
     health: initialHealth(),
     usage: null,
     createdAt: now,

@@ -1,11 +1,16 @@
-import { createHash } from "node:crypto";
+import { createHash, createSign, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { Webhook } from "standardwebhooks";
 
 /**
  * Local stand-ins for the SendGrid and Resend HTTP APIs. They answer like the real services for the calls
  * Herald makes (status codes, error bodies, rate-limit headers, Resend's idempotency replay) and can be told
  * at run time to misbehave, so adapters, the engine and benchmarks exercise real HTTP without the internet.
+ *
+ * Given a webhook URL and key, they also report what became of each accepted email the way the real services
+ * do: SendGrid's Event Webhook (a JSON array of events, ECDSA-signed over timestamp + body) and Resend's
+ * webhooks (one event per post, signed through Svix), retried after a non-2xx answer as the real ones are.
  */
 
 export interface RecordedRequest {
@@ -45,7 +50,32 @@ export interface StandinBehaviour {
   dailyQuota?: number;
 }
 
+/** What the stand-in reports about an accepted email, in order. */
+export type WebhookEventKind = "delivered" | "deferred" | "soft_bounce" | "hard_bounce" | "complaint";
+
+export interface StandinWebhooks {
+  /** Where to post (Herald's /api/webhooks/<provider>). */
+  url: string;
+  /** SendGrid: the ECDSA P-256 private key it signs with. Resend: the whsec_ signing secret. */
+  key: KeyObject | string;
+  /** The events for an email to `to`; by default one "delivered". */
+  eventsFor?: (to: string) => WebhookEventKind[];
+  /** Before the first post of an email's events (the real services take seconds). */
+  delayMs?: number;
+  /** Pause before posting again after a non-2xx answer, and how many posts in all. */
+  retryDelayMs?: number;
+  maxPosts?: number;
+}
+
+export interface WebhookPost {
+  body: string;
+  /** The answers to each post of this body, in order. */
+  statuses: number[];
+}
+
 export interface StandinOptions {
+  /** Report what became of accepted emails through signed webhooks. */
+  webhooks?: StandinWebhooks;
   /** When set, any other bearer token is refused like the real API refuses a wrong key. */
   apiKey?: string;
   behaviour?: StandinBehaviour;
@@ -61,6 +91,10 @@ export interface ProviderStandin {
   readonly connections: number;
   /** Sends the stand-in accepted (2xx), replays of an idempotency key not counted twice. */
   readonly accepted: number;
+  /** Webhook posts made so far (with their retries). */
+  readonly webhookPosts: WebhookPost[];
+  /** Resolves once every webhook scheduled so far has been answered 2xx or given up on. */
+  webhooksSettled(): Promise<void>;
   setBehaviour(behaviour: StandinBehaviour): void;
   /** "Fail with 5xx from now on", keeping the rest of the current behaviour. */
   failFromNow(status?: number): void;
@@ -85,6 +119,15 @@ interface Flavour {
   errorFor(status: number): Answer;
   rateLimited(retryAfterSeconds: number, limit: number, nowMs: number): Answer;
   quotaExceeded(): Answer;
+  /** The signed posts reporting `events` about an accepted send (`body` as sent, `seq` its message number). */
+  webhookPosts(body: unknown, seq: number, events: WebhookEventKind[], key: KeyObject | string): SignedPost[];
+  /** The recipient of a send body. */
+  recipient(body: unknown): string;
+}
+
+export interface SignedPost {
+  body: string;
+  headers: Record<string, string>;
 }
 
 type ReplayStore = Map<string, { fingerprint: string; answer: Answer }>;
@@ -153,7 +196,53 @@ const sendgrid: Flavour = {
     // What SendGrid really answers when an account's credits run out.
     return sendgridError(401, "Maximum credits exceeded");
   },
+  recipient(body) {
+    const p = isObject(body) && Array.isArray(body.personalizations) ? body.personalizations[0] : null;
+    const to = isObject(p) && Array.isArray(p.to) && isObject(p.to[0]) ? p.to[0].email : null;
+    return typeof to === "string" ? to : "";
+  },
+  webhookPosts(body, seq, events, key) {
+    const args = isObject(body) && isObject(body.custom_args) ? body.custom_args : {};
+    const email = this.recipient(body);
+    const timestamp = Math.floor(Date.now() / 1000);
+    // One batch per email here; SendGrid batches whatever happened within ~30 s.
+    const batch = events.map((kind) => ({
+      ...sendgridEvent(kind, email, timestamp, `sg-standin-${seq}`),
+      ...args,
+    }));
+    return [signSendgridWebhook(key as KeyObject, JSON.stringify(batch))];
+  },
 };
+
+/** One SendGrid event as its Event Webhook reports it. */
+export function sendgridEvent(kind: WebhookEventKind, email: string, timestamp: number, messageId: string): Record<string, unknown> {
+  const common = { email, timestamp, "smtp-id": `<${messageId}@standin>`, sg_event_id: randomBytes(16).toString("base64url"), sg_message_id: `${messageId}.filter0001` };
+  switch (kind) {
+    case "delivered":
+      return { ...common, event: "delivered", response: "250 2.0.0 OK", ip: "127.0.0.1" };
+    case "deferred":
+      return { ...common, event: "deferred", response: "451 4.7.1 Try again later", attempt: "1" };
+    case "soft_bounce":
+      return { ...common, event: "bounce", type: "blocked", status: "4.2.2", reason: "452 4.2.2 Mailbox full", bounce_classification: "Unclassified" };
+    case "hard_bounce":
+      return { ...common, event: "bounce", type: "bounce", status: "5.1.1", reason: "550 5.1.1 The email account that you tried to reach does not exist", bounce_classification: "Invalid Address" };
+    case "complaint":
+      return { ...common, event: "spamreport" };
+  }
+}
+
+/** A SendGrid Event Webhook post: ECDSA (P-256, SHA-256) over the timestamp followed by the body. */
+export function signSendgridWebhook(privateKey: KeyObject, body: string, timestamp = Math.floor(Date.now() / 1000)): SignedPost {
+  const signature = createSign("sha256").update(`${timestamp}${body}`).sign(privateKey).toString("base64");
+  return {
+    body,
+    headers: {
+      "content-type": "application/json",
+      "x-twilio-email-event-webhook-signature": signature,
+      "x-twilio-email-event-webhook-timestamp": String(timestamp),
+    },
+  };
+}
 
 function sendgridError(status: number, message: string, field: string | null = null): Answer {
   return { status, body: { errors: [{ message, field, help: null }] } };
@@ -244,7 +333,74 @@ const resend: Flavour = {
   quotaExceeded() {
     return resendError(429, "daily_quota_exceeded", "You have reached your daily email sending quota.");
   },
+  recipient(body) {
+    const to = isObject(body) ? (Array.isArray(body.to) ? body.to[0] : body.to) : null;
+    return typeof to === "string" ? bareAddress(to) : "";
+  },
+  webhookPosts(body, seq, events, key) {
+    const tags = isObject(body) && Array.isArray(body.tags) ? body.tags : [];
+    const data = {
+      email_id: `re-standin-${seq}`,
+      from: isObject(body) && typeof body.from === "string" ? body.from : "",
+      to: [this.recipient(body)],
+      subject: isObject(body) && typeof body.subject === "string" ? body.subject : "",
+      created_at: new Date().toISOString(),
+      tags: Object.fromEntries(tags.filter(isObject).map((t) => [String(t.name), String(t.value)])),
+    };
+    return events.map((kind) => signResendWebhook(key as string, `msg_${randomUUID()}`, JSON.stringify(resendEvent(kind, data))));
+  },
 };
+
+/** One Resend webhook event about an email (`data` as Resend describes the email). */
+export function resendEvent(kind: WebhookEventKind, data: Record<string, unknown>): Record<string, unknown> {
+  const created_at = new Date().toISOString();
+  switch (kind) {
+    case "delivered":
+      return { type: "email.delivered", created_at, data };
+    case "deferred":
+      return { type: "email.delivery_delayed", created_at, data };
+    case "soft_bounce":
+      return { type: "email.bounced", created_at, data: { ...data, bounce: { type: "Transient", subType: "MailboxFull", message: "The recipient's mailbox is full." } } };
+    case "hard_bounce":
+      return {
+        type: "email.bounced",
+        created_at,
+        data: { ...data, bounce: { type: "Permanent", subType: "General", message: "The recipient's email provider sent a hard bounce message." } },
+      };
+    case "complaint":
+      return { type: "email.complained", created_at, data };
+  }
+}
+
+/** A Resend webhook post, signed through Svix (Standard Webhooks) with the endpoint's whsec_ secret. */
+export function signResendWebhook(secret: string, messageId: string, body: string, at = new Date()): SignedPost {
+  const signature = new Webhook(secret).sign(messageId, at, body);
+  return {
+    body,
+    headers: {
+      "content-type": "application/json",
+      "svix-id": messageId,
+      "svix-timestamp": String(Math.floor(at.getTime() / 1000)),
+      "svix-signature": signature,
+    },
+  };
+}
+
+/** Keys as each service hands them out: SendGrid's verification key (base64 DER) with its private half, Resend's secret. */
+export function standinWebhookKeys(): { sendgrid: { privateKey: KeyObject; verificationKey: string }; resend: string } {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+  return {
+    sendgrid: { privateKey, verificationKey: publicKey.export({ type: "spki", format: "der" }).toString("base64") },
+    resend: `whsec_${randomBytes(24).toString("base64")}`,
+  };
+}
+
+/** Posts a signed webhook, the way the services do: a plain POST whose answer's status is all that matters. */
+export async function postWebhook(url: string, post: SignedPost): Promise<number> {
+  const response = await fetch(url, { method: "POST", headers: post.headers, body: post.body });
+  await response.arrayBuffer();
+  return response.status;
+}
 
 function resendError(status: number, name: string, message: string): Answer {
   return { status, body: { statusCode: status, name, message } };
@@ -281,6 +437,34 @@ async function startStandin(flavour: Flavour, options: StandinOptions): Promise<
   let accepted = 0;
   let quotaUsed = 0;
   let closed = false;
+  const webhookPosts: WebhookPost[] = [];
+  const inFlightWebhooks = new Set<Promise<void>>();
+
+  /** Posts one signed body until it is answered 2xx, the way the services retry (here in milliseconds). */
+  async function deliver(config: StandinWebhooks, post: SignedPost): Promise<void> {
+    const record: WebhookPost = { body: post.body, statuses: [] };
+    webhookPosts.push(record);
+    for (let attempt = 1; attempt <= (config.maxPosts ?? 20) && !closed; attempt++) {
+      const status = await postWebhook(config.url, post).catch(() => 0);
+      record.statuses.push(status);
+      if (status >= 200 && status < 300) return;
+      await new Promise((r) => setTimeout(r, config.retryDelayMs ?? 250));
+    }
+  }
+
+  function report(body: unknown, seq: number): void {
+    const config = options.webhooks;
+    if (!config) return;
+    const events = config.eventsFor?.(flavour.recipient(body)) ?? ["delivered"];
+    if (events.length === 0) return;
+    const task = (async () => {
+      await new Promise((r) => setTimeout(r, config.delayMs ?? 0));
+      // One post per Resend event; SendGrid reports an email's events in one batch.
+      for (const post of flavour.webhookPosts(body, seq, events, config.key)) await deliver(config, post);
+    })();
+    inFlightWebhooks.add(task);
+    void task.finally(() => inFlightWebhooks.delete(task));
+  }
 
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -373,6 +557,7 @@ async function startStandin(flavour: Flavour, options: StandinOptions): Promise<
     if (success.counted) {
       quotaUsed += 1;
       accepted += 1;
+      report(body, record.seq);
     } else {
       record.replayed = true;
     }
@@ -396,6 +581,10 @@ async function startStandin(flavour: Flavour, options: StandinOptions): Promise<
     },
     get accepted() {
       return accepted;
+    },
+    webhookPosts,
+    async webhooksSettled() {
+      while (inFlightWebhooks.size > 0) await Promise.all([...inFlightWebhooks]);
     },
     setBehaviour(next) {
       behaviour = { ...next };

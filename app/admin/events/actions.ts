@@ -6,10 +6,12 @@ import { eventFieldErrors, eventInputSchema } from "@/lib/domain/events/schema";
 import { rememberedColumnsSchema } from "@/lib/domain/invitations/columns";
 import { INVITATION_STATUSES } from "@/lib/domain/invitations/status";
 import { revalidateInviteRows } from "@/lib/domain/invitations/upload";
+import { suppressionReason } from "@/lib/domain/suppression";
 import { countEventDocuments, createEvent, deleteEventStep, updateEvent } from "@/lib/services/events";
 import { rememberGuestColumns } from "@/lib/services/guest-columns";
 import { remindInvitations } from "@/lib/services/reminders/remind-now";
 import { inviteGuests, resendInvitations, revokeInvitations } from "@/lib/services/invitations";
+import { findSuppressed } from "@/lib/services/suppression";
 import { adminAction } from "@/lib/server/admin-action";
 import { serviceContext } from "@/lib/server/services";
 import type { ServiceContext } from "@/lib/services/context";
@@ -62,6 +64,21 @@ export async function inviteAction(eventId: string, rows: unknown): Promise<Acti
     const { invited, reinvited, duplicates, rejected } = result;
     return { ok: true, invited, reinvited, duplicates, rejected, rows: result.rows };
   }, { bulk: true });
+}
+
+const emailKeysSchema = z.array(z.string().min(3).max(320)).max(5_000);
+
+/**
+ * The invite preview's question: which of these addresses are on the suppression list? Costs a read per shard
+ * of the list the addresses fall in (eight at most), whatever their number.
+ */
+export async function checkSuppressedAction(emailKeys: unknown): Promise<ActionResult<{ suppressed: { emailKey: string; reason: string }[] }>> {
+  return adminAction("invite.checkSuppressed", async () => {
+    const keys = emailKeysSchema.safeParse(emailKeys);
+    if (!keys.success) return refused("Those addresses could not be read");
+    const found = await findSuppressed(serviceContext().db, "invite.suppressions", keys.data);
+    return { ok: true, suppressed: [...found].map(([emailKey, entry]) => ({ emailKey, reason: suppressionReason(entry) })) };
+  });
 }
 
 /** The column mapping an organiser confirmed, kept on the event for its next upload. */

@@ -94,6 +94,8 @@ export async function loadInvitationPage(
         name: s.data.name,
         status,
         simulated: s.data.delivery.simulated,
+        problem: status === "failed" || status === "bounced" ? s.data.delivery.error : null,
+        delivered: status === "sent" && s.data.delivery.reported === "delivered",
         linkExpiresAt: s.data.linkExpiresAt.getTime(),
         answeredAt: s.data.answeredAt?.getTime() ?? null,
       });

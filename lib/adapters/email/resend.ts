@@ -17,6 +17,14 @@ import {
 
 export const RESEND_DEFAULT_BASE_URL = "https://api.resend.com";
 
+/**
+ * The tag carrying the queue job id. Resend's webhooks report an email's tags but not its Idempotency-Key, so
+ * this is how a bounce finds its way back to the job and the invitation.
+ */
+export const RESEND_JOB_TAG = "herald_job";
+/** What Resend accepts in a tag value. */
+const TAG_VALUE = /^[A-Za-z0-9_-]{1,256}$/;
+
 export function createResendMailer(connection: ResendConnection, options: MailerOptions = {}): Mailer {
   const clock = options.clock ?? systemClock;
   const secrets = connectionSecrets(connection);
@@ -48,6 +56,7 @@ export function createResendMailer(connection: ResendConnection, options: Mailer
               html: email.html,
               text: email.text,
               headers: { "Message-ID": email.messageId },
+              ...(TAG_VALUE.test(email.idempotencyKey) ? { tags: [{ name: RESEND_JOB_TAG, value: email.idempotencyKey }] } : {}),
               ...(email.attachments?.length
                 ? {
                     attachments: email.attachments.map((a) => ({

@@ -4,6 +4,8 @@ import { JOB_STATES } from "@/lib/domain/delivery/job";
 import { rememberedColumnsSchema } from "@/lib/domain/invitations/columns";
 import { REMINDER_LIMITS } from "@/lib/domain/events/reminders";
 import { providerHealthSchema } from "@/lib/domain/delivery/provider-health";
+import { REPORT_KINDS, WEBHOOK_PROVIDERS } from "@/lib/domain/delivery/reports";
+import { SUPPRESSION_KINDS, SUPPRESSION_SOURCES } from "@/lib/domain/suppression";
 import { defineCollection } from "./collection";
 
 /**
@@ -12,7 +14,8 @@ import { defineCollection } from "./collection";
  * - participants/<invitationId>: at most one per invitation, whatever number of concurrent accepts;
  * - jobs/<invitationId>-<sendSeq> (invitations), -c<seq> (confirmations) and -r<days>d / -m<yyyymmdd>
  *   (reminders of a rule / of a "remind now" day): a retry reuses its job, a resend makes a new one;
- * - burn/<day>_<shard>, settings/runtime, queue/registry: single documents with a known name.
+ * - burn/<day>_<shard>, settings/runtime, queue/registry: single documents with a known name;
+ * - suppressions/shard-<n>: the suppression list, entries keyed by a hash of the address (lib/domain/suppression.ts).
  */
 
 const counts = z.object({
@@ -99,9 +102,36 @@ export const deliverySchema = z.object({
   providerId: z.string().nullable(),
   simulated: z.boolean(),
   error: z.string().nullable(),
+  /**
+   * The strongest report a provider's webhook made about this email (lib/domain/delivery/reports.ts): a
+   * "delivered" confirms a send, a bounce or complaint moved `state` to failed or bounced.
+   */
+  reported: z.enum(REPORT_KINDS).nullable().default(null),
+  reportedAt: z.date().nullable().default(null),
 });
 export type Delivery = z.infer<typeof deliverySchema>;
-export const QUEUED_DELIVERY: Delivery = { state: "queued", at: null, providerId: null, simulated: false, error: null };
+export const QUEUED_DELIVERY: Delivery = {
+  state: "queued",
+  at: null,
+  providerId: null,
+  simulated: false,
+  error: null,
+  reported: null,
+  reportedAt: null,
+};
+
+/** One provider webhook event about one of the invitation's emails, as recorded (newest last, a bounded few). */
+export const deliveryReportSchema = z.object({
+  /** "<provider>:<provider's event id>": a replayed webhook carries the same and is applied once. */
+  id: z.string(),
+  provider: z.enum(WEBHOOK_PROVIDERS),
+  jobId: z.string(),
+  kind: z.enum(REPORT_KINDS),
+  at: z.date(),
+  receivedAt: z.date(),
+  detail: z.string().nullable(),
+});
+export type DeliveryReportDoc = z.infer<typeof deliveryReportSchema>;
 
 export const invitationDocSchema = z.object({
   eventId: z.string(),
@@ -130,6 +160,8 @@ export const invitationDocSchema = z.object({
   confirmationJobId: z.string().nullable().default(null),
   /** When confirmations were sent (the last day's worth): the per-guest daily limit counts these. */
   confirmationsSent: z.array(z.date()).default([]),
+  /** What providers reported about this invitation's emails: its timeline, and how replays are recognised. */
+  deliveryReports: z.array(deliveryReportSchema).default([]),
   createdAt: z.date(),
   updatedAt: z.date(),
 });
@@ -267,6 +299,11 @@ export const providerDocSchema = z.object({
   settings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
   /** Password or API key, AES-256-GCM encrypted with HERALD_CREDENTIALS_KEY. */
   secret: encryptedSchema.nullable(),
+  /**
+   * What verifies this provider's webhooks, encrypted like the secret: SendGrid's verification key (public,
+   * but it decides what Herald believes), Resend's signing secret.
+   */
+  webhookKey: encryptedSchema.nullable().default(null),
   health: providerHealthSchema,
   usage: z
     .object({
@@ -311,6 +348,30 @@ export const runtimeSettingsSchema = z.object({
 });
 export type RuntimeSettings = z.infer<typeof runtimeSettingsSchema>;
 
+export const suppressionEntrySchema = z.object({
+  email: z.string(),
+  emailKey: z.string(),
+  kind: z.enum(SUPPRESSION_KINDS),
+  source: z.enum(SUPPRESSION_SOURCES),
+  detail: z.string().nullable(),
+  at: z.date(),
+  invitationId: z.string().nullable(),
+});
+
+/** One shard of the suppression list: entries by the hash of their address (see lib/domain/suppression.ts). */
+export const suppressionShardSchema = z.object({
+  entries: z.record(z.string(), suppressionEntrySchema).default({}),
+});
+export type SuppressionShardDoc = z.infer<typeof suppressionShardSchema>;
+
+/** An entry an admin removed, kept so the removal is on record: who, when, and what the entry said. */
+export const suppressionRemovalSchema = z.object({
+  entry: suppressionEntrySchema,
+  removedAt: z.date(),
+  removedBy: z.string(),
+});
+export type SuppressionRemovalDoc = z.infer<typeof suppressionRemovalSchema>;
+
 export const collections = {
   burn: defineCollection("burn", burnShardSchema),
   events: defineCollection("events", eventDocSchema),
@@ -322,4 +383,6 @@ export const collections = {
   providers: defineCollection("providers", providerDocSchema),
   templates: defineCollection("templates", templateDocSchema),
   settings: defineCollection("settings", runtimeSettingsSchema),
+  suppressions: defineCollection("suppressions", suppressionShardSchema),
+  suppressionRemovals: defineCollection("suppressionRemovals", suppressionRemovalSchema),
 };

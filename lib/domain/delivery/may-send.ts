@@ -16,7 +16,9 @@ import { confirmationsWithinDay, MAX_CONFIRMATIONS_PER_DAY } from "../invitation
  *   guest can change an answer at any moment, and these jobs are few, so one read each buys an exact check.
  *   Answering, a revoke or a resend does not cancel a waiting reminder: this check does, when it comes due.
  *   Invitation emails are not read again (that would double the reads per email); every admin action that
- *   stops one cancels the job in Firestore and announces its id on the runtime document instead.
+ *   stops one cancels the job in Firestore and announces its id on the runtime document instead;
+ * - whether the recipient's address is on the suppression list, from the drain's listener on the list's
+ *   shards (no read per email). A suppressed address fails the job before any provider is tried.
  */
 
 export type JobKindForRule = "invitation" | "confirmation" | "reminder" | "test";
@@ -58,12 +60,17 @@ export interface InvitationFacts {
   confirmationsSent: readonly Date[];
 }
 
+/** The recipient as far as the suppression list goes; "unknown" while the list cannot be read. */
+export type AddressStanding = { suppressed: false } | { suppressed: true; reason: string } | { suppressed: "unknown" };
+
 export type SendVerdict =
   | { send: true }
-  /** Not now, nothing wrong with the email: it stays queued (halt). */
+  /** Not now, nothing wrong with the email: it stays queued (halt, the suppression list unreadable). */
   | { send: false; action: "hold"; reason: string }
   /** The email is no longer true: the job is cancelled. */
-  | { send: false; action: "cancel"; reason: string };
+  | { send: false; action: "cancel"; reason: string }
+  /** The email must never reach this address (it is suppressed): the job fails, no provider tried. */
+  | { send: false; action: "fail"; reason: string };
 
 export const REASONS = {
   halted: "Sending is halted",
@@ -75,24 +82,31 @@ export const REASONS = {
   confirmationLimit: `This guest already received ${MAX_CONFIRMATIONS_PER_DAY} confirmations today`,
   reminderLinkReplaced: "A newer link replaced the one this reminder carries",
   reminderRuleRemoved: "The organiser removed this reminder from the event",
+  suppressionUnknown: "The suppression list could not be read; the email waits for the next run",
 } as const;
 
 const OK: SendVerdict = { send: true };
 const cancel = (reason: string): SendVerdict => ({ send: false, action: "cancel", reason });
 
 /**
- * The part of the rule that needs no invitation: halt, event deleted, job cancelled. The drain asks it before
- * spending anything on a job (a quota unit, a rate-limit slot); `maySend` asks it again at the last moment.
+ * The part of the rule that needs no invitation: halt, event deleted, job cancelled, address suppressed. The
+ * drain asks it before spending anything on a job (a quota unit, a rate-limit slot); `maySend` asks it again at
+ * the last moment.
  */
 export function maySendByRuntime(input: {
-  job: Pick<SendCandidate, "id" | "eventId">;
+  job: Pick<SendCandidate, "id" | "eventId" | "kind">;
   event: { lifecycle: "active" | "deleting" } | null;
   runtime: RuntimeView;
+  /** Where the recipient stands on the suppression list (a test email to the admin's own address is not checked). */
+  recipient: AddressStanding;
 }): SendVerdict {
-  const { job, event, runtime } = input;
+  const { job, event, runtime, recipient } = input;
   if (runtime.halted) return { send: false, action: "hold", reason: REASONS.halted };
   if (!event || event.lifecycle !== "active" || runtime.cancelledEvents[job.eventId]) return cancel(REASONS.eventGone);
   if (runtime.cancelledJobs[job.id]) return cancel(REASONS.cancelled);
+  if (job.kind === "test") return OK;
+  if (recipient.suppressed === "unknown") return { send: false, action: "hold", reason: REASONS.suppressionUnknown };
+  if (recipient.suppressed) return { send: false, action: "fail", reason: recipient.reason };
   return OK;
 }
 
@@ -100,6 +114,7 @@ export function maySend(input: {
   job: SendCandidate;
   event: EventFacts | null;
   runtime: RuntimeView;
+  recipient: AddressStanding;
   /** Required for confirmations; for other kinds used when the caller happens to have it. */
   invitation?: InvitationFacts | null;
   now: Date;

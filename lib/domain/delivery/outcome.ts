@@ -30,7 +30,16 @@ export type Resolution =
   | { kind: "sent"; providerId: string | null; simulated: boolean; latencyMs: number }
   /** A send was made (result) or none could be (no provider usable: result null, no attempt spent). */
   | { kind: "retry"; decision: Extract<Decision, { kind: "retry" }>; providerId: string | null; result: SendResult | null }
-  | { kind: "failed"; bounce: boolean; providerId: string | null; errorClass: SendErrorClass | "internal"; message: string; latencyMs: number | null; attempted: boolean }
+  | {
+      kind: "failed";
+      bounce: boolean;
+      providerId: string | null;
+      /** "suppressed": the address is on the suppression list, so no provider was tried. */
+      errorClass: SendErrorClass | "internal" | "suppressed";
+      message: string;
+      latencyMs: number | null;
+      attempted: boolean;
+    }
   | { kind: "cancelled"; reason: string };
 
 export type AuditOutcome = "sent" | "simulated" | "retry" | "failed" | "bounced" | "cancelled" | "waiting";
@@ -61,6 +70,11 @@ export interface OutcomePlan {
   delivery: { state: "sent" | "failed" | "bounced"; at: Date; providerId: string | null; simulated: boolean; error: string | null } | null;
   /** A confirmation that left: counted against the guest's daily confirmation limit. */
   confirmationSentAt: Date | null;
+  /**
+   * The receiving side refused the address itself at send time (an SMTP 5xx to RCPT TO, a provider's "invalid
+   * recipient"): it goes on the suppression list with the failure, like a hard bounce a webhook reports.
+   */
+  suppress: boolean;
   counters: Partial<Counters>;
   audit: AuditFacts;
   tally: Tally;
@@ -111,6 +125,7 @@ export function planOutcome(claimed: ClaimedJobFacts, resolution: Resolution, at
         {
           delivery,
           confirmationSentAt: claimed.kind === "confirmation" && !resolution.simulated ? at : null,
+          suppress: false,
           counters: delivery ? counterDeltas(queued, { status: "queued", deliveryState: "sent" }) : {},
           audit: { ...base, providerId: resolution.providerId, outcome: resolution.simulated ? "simulated" : "sent", errorClass: null, message: null, latencyMs: resolution.latencyMs, attempt },
           tally: resolution.simulated ? "simulated" : "sent",
@@ -135,6 +150,7 @@ export function planOutcome(claimed: ClaimedJobFacts, resolution: Resolution, at
         {
           delivery: null,
           confirmationSentAt: null,
+          suppress: false,
           counters: {},
           audit: {
             ...base,
@@ -166,6 +182,7 @@ export function planOutcome(claimed: ClaimedJobFacts, resolution: Resolution, at
         {
           delivery,
           confirmationSentAt: null,
+          suppress: resolution.attempted && resolution.errorClass === "permanent_recipient",
           counters: delivery ? counterDeltas(queued, { status: "queued", deliveryState: state }) : {},
           audit: {
             ...base,
@@ -187,6 +204,7 @@ export function planOutcome(claimed: ClaimedJobFacts, resolution: Resolution, at
         {
           delivery: null,
           confirmationSentAt: null,
+          suppress: false,
           counters: {},
           audit: { ...base, providerId: null, outcome: "cancelled", errorClass: null, message: resolution.reason, latencyMs: null, attempt: spent },
           tally: "cancelled",
@@ -197,5 +215,5 @@ export function planOutcome(claimed: ClaimedJobFacts, resolution: Resolution, at
 
 /** The same outcome, kept only as history: its job changed meanwhile, so nothing but the audit entry is written. */
 export function supersede(plan: OutcomePlan): OutcomePlan {
-  return { ...plan, delivery: null, confirmationSentAt: null, counters: {}, audit: { ...plan.audit, superseded: true } };
+  return { ...plan, delivery: null, confirmationSentAt: null, suppress: false, counters: {}, audit: { ...plan.audit, superseded: true } };
 }

@@ -40,6 +40,8 @@ export interface ProviderFormFields {
   pass: string;
   apiKey: string;
   baseUrl: string;
+  /** SendGrid's webhook verification key or Resend's webhook signing secret; blank on edit keeps the stored one. */
+  webhookKey: string;
 }
 
 export type ProviderFieldName = keyof ProviderFormFields;
@@ -74,6 +76,7 @@ export function emptyProviderFields(kind: ProviderKind = "smtp"): ProviderFormFi
     pass: "",
     apiKey: "",
     baseUrl: "",
+    webhookKey: "",
   };
 }
 
@@ -265,7 +268,40 @@ function apiFields<K extends "sendgrid" | "resend">(kind: K) {
         .refine(isHttpUrl, "The API address must start with https:// or http:// (leave it empty for the provider's own)")
         .optional(),
     ),
+    webhookKey: z.preprocess(blankToUndefined, z.string({ error: "The webhook key must be text" }).trim().max(4096).optional()),
   });
+}
+
+// The DER header of an ECDSA P-256 public key (SubjectPublicKeyInfo), the kind SendGrid signs its webhooks with;
+// the 65 bytes of the uncompressed point follow it.
+const P256_SPKI_PREFIX = "3059301306072a8648ce3d020106082a8648ce3d030107034200";
+
+function base64Bytes(text: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 !== 0) return null;
+  try {
+    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
+
+const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
+/**
+ * Why a pasted webhook key cannot be the one this provider signs with, or null. SendGrid shows its verification
+ * key as base64 (a P-256 public key), sometimes wrapped as PEM; Resend's signing secret is "whsec_" and base64.
+ */
+export function webhookKeyProblem(kind: "sendgrid" | "resend", key: string): string | null {
+  if (kind === "sendgrid") {
+    const body = key.replace(/-----(BEGIN|END) PUBLIC KEY-----/g, "").replace(/\s+/g, "");
+    const bytes = base64Bytes(body);
+    return bytes && bytes.length === 91 && hex(bytes).startsWith(P256_SPKI_PREFIX) && bytes[26] === 4
+      ? null
+      : "Paste the verification key SendGrid shows under Mail Settings → Event Webhook (Signed Event Webhook), e.g. MFkwEwYHKoZIzj0C…";
+  }
+  const secret = /^whsec_(.+)$/.exec(key)?.[1];
+  const bytes = secret ? base64Bytes(secret) : null;
+  return bytes && bytes.length >= 16 ? null : "Paste the signing secret Resend shows for the webhook: it starts with whsec_";
 }
 
 const providerFields = z.discriminatedUnion(
@@ -349,6 +385,10 @@ export function providerFormSchema(context: ProviderFormContext = { storedSecret
         });
       }
       return;
+    }
+    if (v.webhookKey !== undefined) {
+      const problem = webhookKeyProblem(v.kind, v.webhookKey);
+      if (problem) ctx.addIssue({ code: "custom", path: ["webhookKey"], message: problem });
     }
     if (v.apiKey === undefined && !keeps) {
       ctx.addIssue({

@@ -5,6 +5,7 @@ import { decideAfterAttempt, DEFAULT_BACKOFF, InvalidJobTransitionError, WAITING
 import { REGISTRY_SHARDS, sendFitsLease } from "@/lib/domain/delivery/lease";
 import { planOutcome, type ClaimedJobFacts, type Resolution } from "@/lib/domain/delivery/outcome";
 import { RUNTIME_SETTINGS } from "../settings";
+import { suppressionKeyOf, SuppressionWatch } from "../suppression";
 import { OutcomeWriter } from "./outcomes";
 import { ProviderPool } from "./providers";
 import { Registry, type Chunk, type Lease } from "./registry";
@@ -217,6 +218,7 @@ async function drainChunks(
   // Sends already claimed may run a little past the budget, never long enough to meet the function's timeout.
   const lastStart = deadline + Math.min(leaseMs, o.budgetMs) / 2;
   const registry = new Registry(ports, o.drainId, { claimSize: o.claimSize, leaseMs, takeoverGraceMs: o.takeoverGraceMs });
+  const suppressions = new SuppressionWatch(ports.db, (error) => log("suppression list listener failed; its addresses wait for the next run", { error: error.message }));
   const writer = new OutcomeWriter(ports.db, o.drainId, summary, { batchMax: o.outcomeBatch, flushEveryMs: o.flushEveryMs }, log, run.sleep);
   const events = new Map<string, EventDoc | null>();
   const templates = new Map<string, TemplateDoc | null>();
@@ -336,6 +338,7 @@ async function drainChunks(
 
       await loadEvents(ports, chunk.jobs, events);
       await loadTemplates(ports, chunk.jobs, events, templates);
+      await suppressions.prepare(chunk.jobs.map((c) => suppressionKeyOf(c.job.to.email)));
       const tracker = new LeaseTracker(chunk.lease, registry, recordMarginMs, now, log);
       trackers.push(tracker);
       const ctx: SendContext = {
@@ -344,6 +347,7 @@ async function drainChunks(
         events,
         templates,
         runtime: settings,
+        recipient: (job) => suppressions.standing(suppressionKeyOf(job.to.email)),
         share: () => share,
         backoff: run.backoff,
         rateLimitWaitMs: o.rateLimitWaitMs,
@@ -368,6 +372,7 @@ async function drainChunks(
     }
   } finally {
     clearInterval(persistTimer);
+    suppressions.stop();
     // A chunk claimed ahead but not started goes straight back to the queue.
     const unused = next ? await next : null;
     if (unused?.lease) await registry.release(unused.lease).catch(() => undefined);

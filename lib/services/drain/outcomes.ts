@@ -3,7 +3,11 @@ import { docRef } from "@/lib/adapters/firestore/collection";
 import { fieldOps, isFailedPrecondition, isNotFound, type MeteredFirestore } from "@/lib/adapters/firestore/db";
 import { collections } from "@/lib/adapters/firestore/schemas";
 import { supersede, type OutcomePlan } from "@/lib/domain/delivery/outcome";
+import { reportDetail } from "@/lib/domain/delivery/reports";
+import { hasUtf8LocalPart } from "@/lib/domain/email-address";
 import { addDeltas, type Counters } from "@/lib/domain/invitations/counters";
+import type { SuppressionEntry } from "@/lib/domain/suppression";
+import { suppressionKeyOf, writeSuppressions } from "../suppression";
 import type { ClaimedJob, DrainSummary } from "./types";
 
 /**
@@ -107,6 +111,7 @@ export class OutcomeWriter {
     if (items.length === 0) return;
     const batch = this.db.batch("queue.complete");
     const counters = new Map<string, Partial<Counters>>();
+    const suppressed: SuppressionEntry[] = [];
     for (const { claimed, plan } of items) {
       if (plan.audit.superseded) continue;
       batch.update(docRef(collections.jobs, claimed.id), plan.job, { ifVersion: claimed.version });
@@ -121,8 +126,21 @@ export class OutcomeWriter {
         });
       }
       if (plan.confirmationSentAt) batch.update(invitation, { confirmationsSent: fieldOps.arrayUnion(plan.confirmationSentAt) });
+      // A non-ASCII local part may have been refused only because a relay lacks SMTPUTF8: not the address's fault.
+      if (plan.suppress && !hasUtf8LocalPart(claimed.job.to.email)) {
+        suppressed.push({
+          email: claimed.job.to.email,
+          emailKey: suppressionKeyOf(claimed.job.to.email),
+          kind: "rejected",
+          source: "send",
+          detail: reportDetail(plan.audit.message),
+          at: plan.audit.at,
+          invitationId: claimed.job.invitationId,
+        });
+      }
       counters.set(claimed.job.eventId, addDeltas(counters.get(claimed.job.eventId) ?? {}, plan.counters));
     }
+    writeSuppressions(batch, suppressed);
     for (const [eventId, deltas] of counters) {
       const update: Record<string, unknown> = {};
       for (const [key, n] of Object.entries(deltas)) update[`counters.${key}`] = fieldOps.increment(n);

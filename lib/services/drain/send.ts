@@ -1,7 +1,7 @@
 import { docRef } from "@/lib/adapters/firestore/collection";
 import { collections, type EventDoc, type JobDoc, type ProviderDoc, type RuntimeSettings, type TemplateDoc } from "@/lib/adapters/firestore/schemas";
 import { decideAfterAttempt, type BackoffPolicy, type Decision } from "@/lib/domain/delivery/job";
-import { maySend, maySendByRuntime, type InvitationFacts, type RuntimeView, type SendVerdict } from "@/lib/domain/delivery/may-send";
+import { maySend, maySendByRuntime, type AddressStanding, type InvitationFacts, type RuntimeView, type SendVerdict } from "@/lib/domain/delivery/may-send";
 import { attemptsSpent, type Resolution } from "@/lib/domain/delivery/outcome";
 import { invitationLinkPath } from "@/lib/domain/invitations/token";
 import { renderTemplate } from "@/lib/domain/templates/render";
@@ -29,6 +29,8 @@ export interface SendContext {
   events: ReadonlyMap<string, EventDoc | null>;
   templates: ReadonlyMap<string, TemplateDoc | null>;
   runtime: () => RuntimeSettings;
+  /** Where the job's recipient stands on the suppression list, from the drain's listener (no read). */
+  recipient: (job: JobDoc) => AddressStanding;
   /** This drain's share of every provider's rate limit. */
   share: () => number;
   backoff: BackoffPolicy;
@@ -68,9 +70,19 @@ async function invitationFacts(ports: DrainPorts, job: JobDoc): Promise<Invitati
 }
 
 function refused(verdict: Exclude<SendVerdict, { send: true }>, at: Date): SendStep {
-  return verdict.action === "hold"
-    ? { kind: "released", reason: verdict.reason }
-    : { kind: "outcome", resolution: { kind: "cancelled", reason: verdict.reason }, at };
+  switch (verdict.action) {
+    case "hold":
+      return { kind: "released", reason: verdict.reason };
+    case "cancel":
+      return { kind: "outcome", resolution: { kind: "cancelled", reason: verdict.reason }, at };
+    case "fail":
+      // A suppressed address: the email fails as a bounce would, without a provider ever seeing it.
+      return {
+        kind: "outcome",
+        resolution: { kind: "failed", bounce: true, providerId: null, errorClass: "suppressed", message: verdict.reason, latencyMs: null, attempted: false },
+        at,
+      };
+  }
 }
 
 export async function sendOne(ctx: SendContext, claimed: ClaimedJob): Promise<SendStep> {
@@ -78,7 +90,7 @@ export async function sendOne(ctx: SendContext, claimed: ClaimedJob): Promise<Se
   const { id, job } = claimed;
   const now = () => ports.clock.now();
   const event = ctx.events.get(job.eventId) ?? null;
-  const early = maySendByRuntime({ job: { id, eventId: job.eventId }, event, runtime: runtimeView(ctx.runtime()) });
+  const early = maySendByRuntime({ job: { id, eventId: job.eventId, kind: job.kind }, event, runtime: runtimeView(ctx.runtime()), recipient: ctx.recipient(job) });
   if (!early.send) return refused(early, now());
 
   const failed = (message: string): SendStep => ({
@@ -153,6 +165,7 @@ export async function sendOne(ctx: SendContext, claimed: ClaimedJob): Promise<Se
     job: { id, kind: job.kind, eventId: job.eventId, invitationId: job.invitationId, tokenVersion: job.tokenVersion, answer: job.answer, reminderKey: job.reminderKey },
     event,
     runtime: runtimeView(ctx.runtime()),
+    recipient: ctx.recipient(job),
     invitation: await invitationFacts(ports, job),
     now: now(),
   });

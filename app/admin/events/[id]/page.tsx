@@ -11,6 +11,7 @@ import { reminderOverview } from "@/lib/services/reminders/overview";
 import { serviceContext } from "@/lib/server/services";
 import { requireAdminPage } from "@/lib/server/session";
 import {
+  checkSuppressedAction,
   deleteStepAction,
   inviteAction,
   listInvitationsAction,
@@ -77,6 +78,7 @@ export default async function EventPage({ params }: { params: Promise<{ id: stri
         invite={inviteAction}
         rememberedColumns={e.guestColumns ?? null}
         saveColumns={rememberGuestColumnsAction}
+        checkSuppressed={checkSuppressedAction}
         list={listInvitationsAction}
         resend={resendAction}
         remind={remindAction}

@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import { ProviderForm } from "@/components/providers/provider-form";
 import { providerEndpoint, providerFormFieldsFrom } from "@/lib/domain/providers/form";
 import { serviceContext } from "@/lib/server/services";
+import { getContainer } from "@/lib/server/container";
 import { requireAdminPage } from "@/lib/server/session";
 import { getProviderView } from "@/lib/services/providers";
 import { saveProviderAction } from "../actions";
@@ -25,6 +26,8 @@ export default async function EditProviderPage({ params }: { params: Promise<{ i
         // The stored secret is never part of the form: only whether one exists, for which kind and endpoint.
         initial={providerFormFieldsFrom(view)}
         storedSecret={view.hasSecret ? { kind: view.kind, endpoint: providerEndpoint(view.kind, view.connection) } : null}
+        storedWebhookKey={view.hasWebhookKey ? view.kind : null}
+        baseUrl={getContainer().env.HERALD_BASE_URL}
         timeZones={timeZoneSuggestions()}
         save={saveProviderAction}
       />

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { ProviderForm } from "@/components/providers/provider-form";
 import { emptyProviderFields } from "@/lib/domain/providers/form";
+import { getContainer } from "@/lib/server/container";
 import { requireAdminPage } from "@/lib/server/session";
 import { saveProviderAction } from "../actions";
 import { timeZoneSuggestions } from "../time-zones";
@@ -17,6 +18,8 @@ export default async function NewProviderPage() {
         providerId={null}
         initial={emptyProviderFields()}
         storedSecret={null}
+        storedWebhookKey={null}
+        baseUrl={getContainer().env.HERALD_BASE_URL}
         timeZones={timeZoneSuggestions()}
         save={saveProviderAction}
       />

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { AttemptList, InvitationDetails, ReminderList } from "@/components/invitations/invitation-detail";
+import { AttemptList, InvitationDetails, ReminderList, ReportList } from "@/components/invitations/invitation-detail";
+import { PROVIDER_LABELS, REPORT_LABELS, suppresses } from "@/lib/domain/delivery/reports";
 import { parseReminderKey } from "@/lib/domain/events/reminders";
 import { getEvent } from "@/lib/services/events";
 import { listReminders } from "@/lib/services/reminders/overview";
@@ -66,6 +67,19 @@ export default async function InvitationPage({ params }: { params: Promise<{ id:
             createdAt: r.createdAt.getTime(),
             completedAt: r.completedAt?.getTime() ?? null,
             reason: r.state === "cancelled" ? r.waitingReason : r.state === "failed" ? (r.lastError?.message ?? null) : null,
+          }))}
+        />
+      </section>
+      <section className="stack" aria-labelledby="reports-title">
+        <h2 id="reports-title">Reported by the provider</h2>
+        <ReportList
+          reports={[...i.deliveryReports].reverse().map((r) => ({
+            at: r.at.getTime(),
+            kind: REPORT_LABELS[r.kind],
+            provider: PROVIDER_LABELS[r.provider],
+            email: r.jobId === i.jobId ? "the current link’s email" : /-c\d+$/.test(r.jobId) ? "a confirmation" : /-(r\d+d|m\d{8})$/.test(r.jobId) ? "a reminder" : "an earlier link’s email",
+            detail: r.detail,
+            danger: suppresses(r.kind) || r.kind === "soft_bounce",
           }))}
         />
       </section>
