@@ -8,6 +8,7 @@ import { connectFirestore, type FirestoreContext } from "../../lib/adapters/fire
 import { createMailer } from "../../lib/adapters/email/create-mailer";
 import { createSimulatedMailer } from "../../lib/adapters/email/simulated";
 import { mathRandom, systemClock } from "../../lib/ports/clock";
+import { BurnGuard } from "../../lib/services/burn-guard";
 import { drainQueue, newDrainId, type DrainPorts, type DrainSummary } from "../../lib/services/drain";
 import { logger } from "../../lib/log/logger";
 
@@ -20,11 +21,14 @@ export interface DrainContainer {
   env: DrainEnv;
   firestore: FirestoreContext;
   ports: DrainPorts;
+  /** Halts sending when the day's Firestore burn crosses the operator's limit; lives as long as the process. */
+  guard: BurnGuard;
 }
 
 export function createDrainContainer(source: Record<string, string | undefined> = process.env): DrainContainer {
   const env = parseDrainEnv(source);
   const firestore = connectFirestore({ projectId: env.FIREBASE_PROJECT_ID, clock: systemClock, burnShards: env.HERALD_BURN_SHARDS });
+  const log = (message: string, fields?: Record<string, unknown>) => logger.warn(message, fields);
   return {
     drainId: newDrainId().replace("drain-", `drain-${hostname().slice(0, 12)}-`),
     env,
@@ -38,8 +42,9 @@ export function createDrainContainer(source: Record<string, string | undefined> 
       credentialsKey: env.HERALD_CREDENTIALS_KEY,
       tokenSecret: env.HERALD_TOKEN_SECRET,
       baseUrl: env.HERALD_BASE_URL,
-      log: (message, fields) => logger.warn(message, fields),
+      log,
     },
+    guard: new BurnGuard({ db: firestore.db, clock: systemClock, log }),
   };
 }
 
@@ -53,18 +58,29 @@ function tuning(source: Record<string, string | undefined>) {
   return out;
 }
 
+/** An idle run's few reads wait this long for a flush: one write per idle run would dwarf what it counts. */
+const IDLE_FLUSH_AFTER_MS = 60_000;
+
 /**
- * One scheduled run: drain within a budget shorter than the function's timeout, then flush the burn meter
- * (a function instance may be frozen right after returning, so nothing is left for a timer).
+ * One scheduled run: the burn guard first (from what it already knows, no read) and alongside while the drain
+ * sends, then the drain within a budget shorter than the function's timeout, then the burn meter's flush (a
+ * function instance may be frozen right after returning, so nothing is left for a timer). A run that sent
+ * nothing flushes only counts older than a minute; a frozen instance keeps them for its next run.
  */
 export async function runDrain(container: DrainContainer, budgetMs: number): Promise<DrainSummary> {
+  let summary: DrainSummary | undefined;
+  await container.guard.checkKnown().catch((error: Error) => logger.warn("burn guard check failed", { error: error.message }));
+  const stopGuard = container.guard.watch();
   try {
-    return await drainQueue(container.ports, {
+    summary = await drainQueue(container.ports, {
       drainId: container.drainId,
       budgetMs,
       ...tuning(process.env),
     });
+    return summary;
   } finally {
-    await container.firestore.meter.flush();
+    stopGuard();
+    const { meter } = container.firestore;
+    await (summary && summary.claimed === 0 ? meter.flushIfOlderThan(IDLE_FLUSH_AFTER_MS) : meter.flush());
   }
 }

@@ -13,6 +13,7 @@ import {
 } from "@/lib/adapters/firestore/schemas";
 import { decideAfterAttempt, DEFAULT_BACKOFF, type BackoffPolicy, type Decision } from "@/lib/domain/delivery/job";
 import { applyOutcomes, claimProbe, DEFAULT_HEALTH_CONFIG, type HealthOutcome } from "@/lib/domain/delivery/provider-health";
+import { foldHourlyStats } from "@/lib/domain/delivery/provider-hourly";
 import { quotaPeriodKey, recordSends, remainingQuota } from "@/lib/domain/delivery/quota";
 import { rankProviders, type RankedProvider } from "@/lib/domain/delivery/ranking";
 import { createPacer, holdUntil, reserve, withShare, type PacerState } from "@/lib/domain/delivery/rate-limit";
@@ -828,6 +829,8 @@ async function persistProviderState(
       const health = applyOutcomes(stored.health, p.outcomes, healthConfig(rateLimitWaitMs));
       tx.update(docRef(collections.providers, p.id), {
         health,
+        // The burn monitor's 24-hour view of this provider, persisted with health at no extra write.
+        hourly: foldHourlyStats(stored.hourly ?? [], p.outcomes, now),
         ...(periodKey && sends > 0 ? { usage: recordSends(stored.usage, periodKey, sends) } : {}),
         updatedAt: now,
       });

@@ -120,6 +120,7 @@ export function newJob(input: {
     eventId: input.eventId,
     invitationId: input.invitationId,
     to: input.to,
+    recipientKey: input.to.email.toLowerCase(),
     fields: input.fields ?? {},
     tokenVersion: input.tokenVersion,
     providerId: input.providerId ?? null,

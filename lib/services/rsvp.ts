@@ -57,11 +57,19 @@ function goneReason(invitation: InvitationDoc, event: EventDoc | null, now: Date
   return null;
 }
 
-/** GET of the invitation page: two reads (invitation by token hash, its event) and no write. */
+/**
+ * GET of the invitation page: two reads (invitation by token hash, its event) and, the first time only, one
+ * read and one write more, recording when the page was first opened. Nothing else changes on a GET, since mail
+ * scanners open links too. The record is a transaction that writes only while `openedAt` is unset, so two
+ * first GETs at once record one time, and every later GET (which sees it set) writes nothing.
+ */
 export async function openInvitation(ctx: ServiceContext, token: string): Promise<Result<InvitationView, InvitationProblem>> {
   const found = await findByToken(ctx, token);
   if (!found) return NOT_FOUND;
-  const event = await ctx.db.get("rsvp.event", eventRef(found.data.eventId));
+  const [event] = await Promise.all([
+    ctx.db.get("rsvp.event", eventRef(found.data.eventId)),
+    found.data.openedAt ? null : recordFirstOpen(ctx, found.id),
+  ]);
   const gone = goneReason(found.data, event?.data ?? null, ctx.clock.now());
   if (gone) return gone;
   const e = event!.data;
@@ -88,6 +96,16 @@ export async function openInvitation(ctx: ServiceContext, token: string): Promis
       full: e.capacity !== null && e.counters.accepted >= e.capacity,
     },
   };
+}
+
+/** A failed record must not cost the guest the page: the next GET records it instead. */
+async function recordFirstOpen(ctx: ServiceContext, id: string): Promise<void> {
+  await ctx.db
+    .transaction("rsvp.opened", async (tx) => {
+      const invitation = await tx.get(invitationRef(id));
+      if (invitation && !invitation.openedAt) tx.update(invitationRef(id), { openedAt: ctx.clock.now() });
+    })
+    .catch(() => undefined);
 }
 
 const perEvent = new KeyedLock();
@@ -137,7 +155,12 @@ export async function answerInvitation(ctx: ServiceContext, token: string, answe
       }
       if (!("status" in decision)) return { ok: true, outcome: decision.outcome };
 
-      tx.update(invitationRef(id), { status: decision.status, answeredAt: now, updatedAt: now });
+      tx.update(invitationRef(id), {
+        status: decision.status,
+        answeredAt: now,
+        updatedAt: now,
+        answers: fieldOps.arrayUnion({ status: decision.status, at: now }),
+      });
       const participant = docRef(collections.participants, id);
       if (decision.participant === "create") {
         tx.set(participant, { eventId: invitation.eventId, invitationId: id, email: invitation.email, name: invitation.name, acceptedAt: now });

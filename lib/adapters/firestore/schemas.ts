@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { INVITATION_STATUSES } from "@/lib/domain/invitations/status";
 import { JOB_STATES } from "@/lib/domain/delivery/job";
+import { JOB_KINDS } from "@/lib/domain/delivery/job-kinds";
 import { providerHealthSchema } from "@/lib/domain/delivery/provider-health";
+import { hourlyStatsSchema } from "@/lib/domain/delivery/provider-hourly";
+import { autoHaltSchema, burnBudgetSchema, BURN_THRESHOLDS } from "@/lib/domain/monitor/burn";
 import { defineCollection } from "./collection";
 
 /**
@@ -10,8 +13,13 @@ import { defineCollection } from "./collection";
  * - participants/<invitationId>: at most one per invitation, whatever number of concurrent accepts;
  * - jobs/<invitationId>-<sendSeq> (invitations) and -c<seq> (confirmations): a retry reuses its job, a resend
  *   makes a new one;
- * - burn/<day>_<shard>, settings/runtime, queue/registry: single documents with a known name.
+ * - burn/<day>_<shard>, settings/runtime, queue/registry, burnHistory/daily: single documents with a known name.
+ *
+ * Fields added after a collection first shipped are optional rather than defaulted: documents written before
+ * lack them, and so do literals built by code that predates them.
  */
+
+const thresholdSchema = z.union(BURN_THRESHOLDS.map((t) => z.literal(t)));
 
 const counts = z.object({
   reads: z.number().default(0),
@@ -26,6 +34,8 @@ export const burnShardSchema = z.object({
   writes: z.number().default(0),
   deletes: z.number().default(0),
   ops: z.record(z.string(), counts).default({}),
+  /** The same counts by UTC hour ("2026-06-01T17"), for the monitor's hourly chart and the day's forecast. */
+  hours: z.record(z.string(), counts).default({}),
   updatedAt: z.date().optional(),
 });
 export type BurnShardDoc = z.infer<typeof burnShardSchema>;
@@ -106,6 +116,13 @@ export const invitationDocSchema = z.object({
    */
   delivery: deliverySchema,
   answeredAt: z.date().nullable().default(null),
+  /**
+   * The first time the invitation page was opened (any link of this invitation). Written once, conditionally,
+   * by the page's GET: a mail scanner opening the link sets it too, which is why it says "opened", not "read".
+   */
+  openedAt: z.date().nullable().optional(),
+  /** Every answer in order, so the tracker can show "accepted, then declined". Appended by the answer itself. */
+  answers: z.array(z.object({ status: z.enum(["accepted", "declined"]), at: z.date() })).optional(),
   createdAt: z.date(),
   updatedAt: z.date(),
 });
@@ -120,8 +137,7 @@ export const participantDocSchema = z.object({
 });
 export type ParticipantDoc = z.infer<typeof participantDocSchema>;
 
-export const JOB_KINDS = ["invitation", "confirmation", "test"] as const;
-export type JobKind = (typeof JOB_KINDS)[number];
+export { JOB_KINDS, type JobKind } from "@/lib/domain/delivery/job-kinds";
 
 export const jobDocSchema = z.object({
   kind: z.enum(JOB_KINDS),
@@ -132,6 +148,11 @@ export const jobDocSchema = z.object({
   eventId: z.string(),
   invitationId: z.string(),
   to: personSchema,
+  /**
+   * The lower-cased recipient address, so the Sent Tracker's search is a prefix range on one indexed field.
+   * Jobs queued before it existed lack it and are not found by a search.
+   */
+  recipientKey: z.string().optional(),
   /** The guest's template variables (CSV columns), copied here so sending needs no invitation read. */
   fields: z.record(z.string(), z.string()).default({}),
   tokenVersion: z.number().int().nonnegative(),
@@ -224,6 +245,8 @@ export const providerDocSchema = z.object({
   /** Password or API key, AES-256-GCM encrypted with HERALD_CREDENTIALS_KEY. */
   secret: encryptedSchema.nullable(),
   health: providerHealthSchema,
+  /** Sends per UTC hour over the last day (the burn monitor's sparkline), persisted with health. */
+  hourly: hourlyStatsSchema.optional(),
   usage: z.object({ periodKey: z.string(), sent: z.number() }).nullable().default(null),
   createdAt: z.date(),
   updatedAt: z.date(),
@@ -246,6 +269,16 @@ export const runtimeSettingsSchema = z.object({
   halted: z.boolean().default(false),
   haltedAt: z.date().nullable().default(null),
   haltedBy: z.string().nullable().default(null),
+  /** Why sending is halted, in words for the banner (an operator's halt has none). */
+  haltedReason: z.string().nullable().optional(),
+  /** Set when the burn guard halted: resuming then snoozes that level for the rest of the quota day. */
+  autoHaltLevel: z.object({ day: z.string(), level: thresholdSchema }).nullable().optional(),
+  /** The level an operator resumed past today: the guard halts again only at a higher one. */
+  autoHaltSnooze: z.object({ day: z.string(), level: thresholdSchema }).nullable().optional(),
+  /** A paid plan's daily Firestore budget; null means the free tier's. */
+  burnBudget: burnBudgetSchema.nullable().optional(),
+  /** Absent means DEFAULT_AUTO_HALT. */
+  autoHalt: autoHaltSchema.optional(),
   simulation: z.boolean().default(false),
   /**
    * Events being deleted and invitations revoked recently, by id with the time. A drain holding a claimed job
@@ -258,6 +291,31 @@ export const runtimeSettingsSchema = z.object({
 });
 export type RuntimeSettings = z.infer<typeof runtimeSettingsSchema>;
 
+export const SETTING_NAMES = ["halt", "simulation", "budget", "autoHalt"] as const;
+export type SettingName = (typeof SETTING_NAMES)[number];
+
+/** Append-only: one document per change of an operator setting, or an automatic halt. */
+export const settingChangeSchema = z.object({
+  at: z.date(),
+  setting: z.enum(SETTING_NAMES),
+  /** The admin's email, or "Burn guard (automatic)". */
+  by: z.string(),
+  from: z.string(),
+  to: z.string(),
+  reason: z.string().nullable().default(null),
+});
+export type SettingChange = z.infer<typeof settingChangeSchema>;
+
+/**
+ * Final totals of past quota days, one map entry per day. Rolled up from the day's shards once the day is over,
+ * so the monitor's 30-day chart is one read instead of one per shard per day.
+ */
+export const burnHistorySchema = z.object({
+  days: z.record(z.string(), counts).default({}),
+  updatedAt: z.date().optional(),
+});
+export type BurnHistoryDoc = z.infer<typeof burnHistorySchema>;
+
 export const collections = {
   burn: defineCollection("burn", burnShardSchema),
   events: defineCollection("events", eventDocSchema),
@@ -269,4 +327,6 @@ export const collections = {
   providers: defineCollection("providers", providerDocSchema),
   templates: defineCollection("templates", templateDocSchema),
   settings: defineCollection("settings", runtimeSettingsSchema),
+  settingChanges: defineCollection("settingChanges", settingChangeSchema),
+  burnHistory: defineCollection("burnHistory", burnHistorySchema),
 };

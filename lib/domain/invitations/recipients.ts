@@ -74,8 +74,9 @@ export type RecipientParseResult =
 // C0 (tab included), DEL, C1, and U+2028/2029 which some mail clients treat as line breaks.
 // eslint-disable-next-line no-control-regex -- finding control characters is the point: they inject headers and lines.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-// What spreadsheet apps treat as the start of a formula (CSV injection).
-const FORMULA_START = /^[=+\-@]/;
+// What spreadsheet apps treat as the start of a formula (CSV injection), with OWASP's leading tab and CR, which
+// some apps strip before evaluating what follows.
+const FORMULA_START = /^[=+\-@\t\r]/;
 const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
 const DOMAIN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$/;
 
