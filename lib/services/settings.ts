@@ -12,6 +12,8 @@ import {
 import { firestoreQuotaDay } from "@/lib/domain/quota-day";
 import type { Clock } from "@/lib/ports/clock";
 
+export type { RuntimeSettings, SettingChange } from "@/lib/adapters/firestore/schemas";
+
 export const RUNTIME_SETTINGS = docRef(collections.settings, "runtime");
 
 /** How long a cancellation stays in the runtime document: longer than any drain's lease. */

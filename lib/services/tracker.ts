@@ -108,6 +108,18 @@ export async function loadTrackerChoices(ctx: Ctx, mentionedEventIds: readonly s
   };
 }
 
+/** Every provider's display name by id (one read per provider). */
+export async function providerNames(ctx: Ctx): Promise<Map<string, string>> {
+  return new Map((await loadProviders(ctx.db, "tracker.providers")).map((p) => [p.id, p.data.name]));
+}
+
+/** Titles of these events (null for one that is gone): one read each, for ids not yet known to the caller. */
+export async function eventTitles(ctx: Ctx, ids: readonly string[]): Promise<Map<string, string | null>> {
+  const unique = [...new Set(ids)];
+  const snaps = await ctx.db.getAll("tracker.events", unique.map((id) => docRef(collections.events, id)));
+  return new Map(unique.map((id, i) => [id, snaps[i]?.data.title ?? null]));
+}
+
 export interface GuestTimeline {
   invitation: Snapshot<InvitationDoc>;
   eventTitle: string | null;

@@ -3,7 +3,7 @@ import { testFirestore } from "@/tests/support/firestore";
 
 /**
  * The rules the Firestore emulator enforces for browser (web SDK / REST) clients. The server uses
- * firebase-admin, which bypasses them; browsers may only read events, and only as admins.
+ * firebase-admin, which bypasses them; browsers may only read what admins' live pages listen to, and only as admins.
  */
 function unsignedIdToken(projectId: string, claims: Record<string, unknown>): string {
   const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
@@ -31,7 +31,7 @@ async function rest(projectId: string, method: string, path: string, token: stri
 }
 
 describe("Firestore security rules", () => {
-  it("let admins read events and nothing else; nobody writes from a browser", async () => {
+  it("let admins read events but not invitations or the audit; nobody writes from a browser", async () => {
     const { raw, projectId } = testFirestore();
     await raw.collection("events").doc("e1").set({ title: "Party" });
     await raw.collection("audit").doc("a1").set({ entries: [] });
@@ -50,5 +50,25 @@ describe("Firestore security rules", () => {
     expect(await rest(projectId, "DELETE", "audit/a1", admin)).toBe(403);
     expect(await rest(projectId, "PATCH", "audit/new", null, doc)).toBe(403);
     expect((await raw.collection("audit").doc("a1").get()).exists).toBe(true);
+  });
+
+  it("let admins read what the operators' console listens to, and never provider documents", async () => {
+    const { raw, projectId } = testFirestore();
+    await raw.collection("burn").doc("2026-03-01_0").set({ reads: 1 });
+    await raw.collection("settings").doc("runtime").set({ halted: false });
+    await raw.collection("jobs").doc("j1").set({ state: "pending" });
+    await raw.collection("providers").doc("p1").set({ secret: { data: "sealed" } });
+    const admin = unsignedIdToken(projectId, { admin: true });
+    const guest = unsignedIdToken(projectId, { email: "guest@example.com" });
+    const doc = { fields: { halted: { booleanValue: true } } };
+
+    for (const path of ["burn/2026-03-01_0", "settings/runtime", "jobs/j1"]) {
+      expect(await rest(projectId, "GET", path, admin)).toBe(200);
+      expect(await rest(projectId, "GET", path, guest)).toBe(403);
+      expect(await rest(projectId, "GET", path, null)).toBe(403);
+      expect(await rest(projectId, "PATCH", path, admin, doc)).toBe(403);
+    }
+    expect(await rest(projectId, "GET", "providers/p1", admin)).toBe(403);
+    expect(await rest(projectId, "GET", "settingChanges/c1", admin)).toBe(403);
   });
 });

@@ -1,0 +1,42 @@
+/**
+ * The arithmetic behind Herald's SVG charts, kept apart from the markup so it can be tested: a y axis that
+ * ends on a round number above the data, a few evenly spaced round ticks, and compact number labels.
+ */
+
+/** The smallest 1, 2, 2.5 or 5 × 10ⁿ at or above `value` (at least 1), so the axis ends on a readable number. */
+export function niceCeil(value: number): number {
+  if (!Number.isFinite(value) || value <= 1) return 1;
+  const power = 10 ** Math.floor(Math.log10(value));
+  for (const step of [1, 2, 2.5, 5, 10]) {
+    if (step * power >= value) return step * power;
+  }
+  return 10 * power;
+}
+
+/** Ticks from 0 to `max` inclusive, `count` intervals, for an axis whose max came from niceCeil. */
+export function linearTicks(max: number, count = 4): number[] {
+  return Array.from({ length: count + 1 }, (_, i) => (max * i) / count);
+}
+
+/** "950", "1.2k", "48k", "1.5M": short enough for an axis on a phone. */
+export function compactNumber(value: number): string {
+  const abs = Math.abs(value);
+  const fmt = (n: number, suffix: string) => `${Number(n.toFixed(n < 10 ? 1 : 0))}${suffix}`;
+  if (abs >= 1_000_000) return fmt(value / 1_000_000, "M");
+  if (abs >= 1_000) return fmt(value / 1_000, "k");
+  return String(Math.round(value));
+}
+
+/** Positions of `n` bars filling `width`, with a gap that is a fixed share of each slot. */
+export function barSlots(n: number, width: number, gapShare = 0.25): { x: number; width: number }[] {
+  if (n <= 0) return [];
+  const slot = width / n;
+  const gap = Math.min(slot * gapShare, 8);
+  return Array.from({ length: n }, (_, i) => ({ x: i * slot + gap / 2, width: Math.max(1, slot - gap) }));
+}
+
+/** Which of `n` labels to print so they do not collide: every k-th, always the first and the last. */
+export function labelStride(n: number, width: number, labelWidth = 40): number {
+  if (n <= 1) return 1;
+  return Math.max(1, Math.ceil((n * labelWidth) / width));
+}
