@@ -78,11 +78,11 @@ export function DayCharts({ kind, report, budget, forecast, dayStart, now, zone 
   now: number;
   zone: string;
 }) {
-  const hours = hoursOfDay(report.hours, new Date(now));
+  const hours = hoursOfDay(report.hours, new Date(now), true);
   const abbrev = zoneAbbreviation(zone, now);
   let cumulative = 0;
   const soFar = [{ x: dayStart, y: 0 }];
-  for (const h of hours) {
+  for (const h of hours.filter((h) => hourStart(h.hour).getTime() <= now)) {
     cumulative += h.counts[kind];
     soFar.push({ x: Math.min(now, hourStart(h.hour).getTime() + 3_600_000), y: cumulative });
   }

@@ -44,7 +44,7 @@ export function createDrainContainer(source: Record<string, string | undefined> 
       baseUrl: env.HERALD_BASE_URL,
       log,
     },
-    guard: new BurnGuard({ db: firestore.db, clock: systemClock, log }),
+    guard: new BurnGuard({ db: firestore.db, clock: systemClock, log }, { refreshMs: env.HERALD_BURN_GUARD_REFRESH_SECONDS * 1000 }),
   };
 }
 
@@ -62,10 +62,11 @@ function tuning(source: Record<string, string | undefined>) {
 const IDLE_FLUSH_AFTER_MS = 60_000;
 
 /**
- * One scheduled run: the burn guard first (from what it already knows, no read) and alongside while the drain
- * sends, then the drain within a budget shorter than the function's timeout, then the burn meter's flush (a
- * function instance may be frozen right after returning, so nothing is left for a timer). A run that sent
- * nothing flushes only counts older than a minute; a frozen instance keeps them for its next run.
+ * One scheduled run: the burn guard first (from what it already knows, no read), alongside while the drain
+ * sends, and once more after a run that sent anything (reading the day's totals when they are stale), so a
+ * queue drained in short runs is guarded too; then the burn meter's flush (a function instance may be frozen
+ * right after returning, so nothing is left for a timer). A run that sent nothing reads nothing for the guard
+ * and flushes only counts older than a minute; a frozen instance keeps them for its next run.
  */
 export async function runDrain(container: DrainContainer, budgetMs: number): Promise<DrainSummary> {
   let summary: DrainSummary | undefined;
@@ -77,6 +78,7 @@ export async function runDrain(container: DrainContainer, budgetMs: number): Pro
       budgetMs,
       ...tuning(process.env),
     });
+    if (summary.claimed > 0) await container.guard.check().catch((error: Error) => logger.warn("burn guard check failed", { error: error.message }));
     return summary;
   } finally {
     stopGuard();

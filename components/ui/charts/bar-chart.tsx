@@ -2,7 +2,7 @@
 import { useId } from "react";
 import styles from "./charts.module.css";
 import { ChartTable } from "./data-table";
-import { barSlots, compactNumber, labelStride, linearTicks, niceCeil } from "./scale";
+import { barSlots, compactNumber, labelledIndices, labelStride, linearTicks, niceCeil } from "./scale";
 import { useWidth } from "./use-width";
 
 export type Tone = "accent" | "warn" | "danger" | "muted";
@@ -47,7 +47,7 @@ export function BarChart({ title, summary, unit, xHeading, bars, references = []
   const plotH = height - PAD.top - PAD.bottom;
   const y = (v: number) => PAD.top + plotH - (v / max) * plotH;
   const slots = barSlots(bars.length, plotW);
-  const stride = labelStride(bars.length, plotW);
+  const labelled = labelledIndices(bars.length, labelStride(bars.length, plotW));
   return (
     <figure className={styles.figure}>
       <figcaption className={styles.caption} id={`${id}-title`}>
@@ -83,7 +83,7 @@ export function BarChart({ title, summary, unit, xHeading, bars, references = []
           ))}
           <line className={styles.axis} x1={PAD.left} x2={width - PAD.right} y1={PAD.top + plotH} y2={PAD.top + plotH} />
           {bars.map((b, i) =>
-            i % stride === 0 || i === bars.length - 1 ? (
+            labelled.has(i) ? (
               <text key={b.key} className={styles.tick} x={PAD.left + slots[i]!.x + slots[i]!.width / 2} y={height - 6} textAnchor="middle">
                 {b.label}
               </text>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { barSlots, compactNumber, labelStride, linearTicks, niceCeil } from "./scale";
+import { barSlots, compactNumber, labelledIndices, labelStride, linearTicks, niceCeil } from "./scale";
 
 describe("chart scales", () => {
   it("ends the axis on a round number at or above the data", () => {
@@ -26,5 +26,9 @@ describe("chart scales", () => {
     expect(slots[3]!.x + slots[3]!.width).toBeLessThanOrEqual(400);
     expect(labelStride(24, 320)).toBe(3);
     expect(labelStride(24, 1200)).toBe(1);
+    // 30 days every 2nd: the 29th is printed, so the 30th, right next to it, is not.
+    expect([...labelledIndices(30, 2)].at(-1)).toBe(28);
+    expect([...labelledIndices(25, 3)].sort((a, b) => a - b).slice(-2)).toEqual([21, 24]);
+    expect(labelledIndices(20, 4).has(19)).toBe(true);
   });
 });

@@ -35,8 +35,17 @@ export function barSlots(n: number, width: number, gapShare = 0.25): { x: number
   return Array.from({ length: n }, (_, i) => ({ x: i * slot + gap / 2, width: Math.max(1, slot - gap) }));
 }
 
-/** Which of `n` labels to print so they do not collide: every k-th, always the first and the last. */
+/** Print every k-th of `n` labels so they do not collide, where each takes `labelWidth` of `width`. */
 export function labelStride(n: number, width: number, labelWidth = 40): number {
   if (n <= 1) return 1;
   return Math.max(1, Math.ceil((n * labelWidth) / width));
+}
+
+/** The indices of the labels to print: every `stride`-th from the first, and the last when it has room. */
+export function labelledIndices(n: number, stride: number): Set<number> {
+  const shown = new Set<number>();
+  for (let i = 0; i < n; i += stride) shown.add(i);
+  const lastShown = Math.floor((n - 1) / stride) * stride;
+  if (n > 0 && n - 1 - lastShown >= stride * 0.75) shown.add(n - 1);
+  return shown;
 }

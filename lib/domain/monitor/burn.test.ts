@@ -25,6 +25,7 @@ describe("the quota day's bounds", () => {
     const hours = hoursOfDay({ "2026-11-24T09": c(5) }, now);
     expect(hours.map((h) => h.hour)).toEqual(["2026-11-24T08", "2026-11-24T09", "2026-11-24T10"]);
     expect(hours.map((h) => h.counts.reads)).toEqual([0, 5, 0]);
+    expect(hoursOfDay({}, now, true)).toHaveLength(24);
   });
 });
 

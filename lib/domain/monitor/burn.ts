@@ -94,11 +94,15 @@ export interface HourlyCounts {
   counts: BurnCounts;
 }
 
-/** The hours from the start of the quota day to the hour containing `now`, zero where nothing was counted. */
-export function hoursOfDay(hours: Record<string, BurnCounts>, now: Date): HourlyCounts[] {
+/**
+ * The hours of the quota day containing `now`, from its start to the hour containing `now` (or, with `wholeDay`,
+ * to the reset), zero where nothing was counted.
+ */
+export function hoursOfDay(hours: Record<string, BurnCounts>, now: Date, wholeDay = false): HourlyCounts[] {
   const start = firestoreDayStart(now);
+  const end = wholeDay ? nextFirestoreReset(now).getTime() - 1 : now.getTime();
   const out: HourlyCounts[] = [];
-  for (let t = Math.floor(start.getTime() / HOUR_MS) * HOUR_MS; t <= now.getTime(); t += HOUR_MS) {
+  for (let t = Math.floor(start.getTime() / HOUR_MS) * HOUR_MS; t <= end; t += HOUR_MS) {
     const key = hourKey(new Date(t));
     out.push({ hour: key, counts: hours[key] ?? ZERO_BURN });
   }
