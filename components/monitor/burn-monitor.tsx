@@ -23,7 +23,7 @@ import { QueuePanel } from "./queue-panel";
 import type { MonitorActions, MonitorInitial, ProviderPanelView } from "./types";
 
 /** A recount costs about a dozen reads: after a drain run at most this often, or when asked. */
-const QUEUE_RECOUNT_MS = 5 * 60_000;
+const QUEUE_RECOUNT_MS = 10 * 60_000;
 
 function describeRules(rules: { burnAt: number | null; forecastAt: number | null }): string {
   if (rules.burnAt === null && rules.forecastAt === null) return "off";
@@ -43,7 +43,7 @@ function countdown(ms: number): string {
  * documents, each flush of any process is one change) and the runtime settings document. What changed in
  * Firestore tells the page what else to refresh: a flush that counts provider writes means a drain run
  * persisted provider health, so the cards are fetched again (one read per provider); job writes mean the queue
- * moved, so it is recounted, at most every five minutes.
+ * moved, so it is recounted, at most every ten minutes (or at once, on request).
  */
 export function BurnMonitor({ initial, config, actions }: { initial: MonitorInitial; config: PublicFirebaseConfig; actions: MonitorActions }) {
   const zone = useTimeZone();

@@ -32,7 +32,7 @@ export function TrackerFiltersForm({ filters, events, providers }: { filters: Tr
       from: value("from"),
       to: value("to"),
       mode: value("mode"),
-      q: value("q"),
+      q: value("q")?.toLowerCase(),
     } as TrackerFilters;
     router.push(`/admin/tracker${trackerQueryString(next)}`);
   }

@@ -33,15 +33,15 @@ interface Baseline {
   at: number;
   totals: BurnCounts;
   hours: Record<string, BurnCounts>;
-  /** What this process had recorded for the day when the totals were read (all of it flushed just before). */
-  recorded: BurnCounts;
+  /** What this process had flushed for the day when the totals were read: the part the totals already hold. */
+  flushed: BurnCounts;
   settings: RuntimeSettings;
 }
 
 /**
  * Halts sending before the day's Firestore budget runs out. Reading the day's shards on every check would
- * cost more than it saves, so the guard reads them (after flushing this process's own counts) at most once per
- * `refreshMs`, and in between adds what this process's burn meter has recorded since: the drain's own burn,
+ * cost more than it saves, so the guard reads them at most once per `refreshMs`, and adds what this process's
+ * burn meter has recorded and not yet flushed into them: the drain's own burn,
  * which is what grows fastest while it sends, is seen within a tick, at no cost. Other processes' burn is seen
  * at the next read. A drain that finds nothing to send finishes before the first tick, so an idle queue costs
  * the guard nothing.
@@ -68,7 +68,7 @@ export class BurnGuard {
     const b = this.baseline;
     const now = this.ports.clock.now();
     if (!b || b.day !== firestoreQuotaDay(now)) return null;
-    const own = subtractCounts(this.ports.db.meter.recordedOn(b.day), b.recorded);
+    const own = subtractCounts(this.ports.db.meter.recordedOn(b.day), b.flushed);
     const hour = hourKey(now);
     return {
       day: b.day,
@@ -114,11 +114,10 @@ export class BurnGuard {
     this.refreshing ??= (async () => {
       const { db, clock } = this.ports;
       const day = firestoreQuotaDay(clock.now());
-      // Counts not yet flushed would be in neither the shards nor the difference added to them.
-      await db.meter.flush();
-      const recorded = db.meter.recordedOn(day);
-      const [settings, report] = await Promise.all([readRuntimeSettings(db), readBurnReport(db, day, "guard.burn")]);
-      this.baseline = { day, at: clock.now().getTime(), totals: report.totals, hours: report.hours, recorded, settings };
+      // Taken before the read: a flush landing during it is then counted twice, never missed.
+      const flushed = db.meter.flushedOn(day);
+      const [settings, report] = await Promise.all([readRuntimeSettings(db, "guard.settings"), readBurnReport(db, day, "guard.burn")]);
+      this.baseline = { day, at: clock.now().getTime(), totals: report.totals, hours: report.hours, flushed, settings };
       await this.fileYesterday(day);
     })().finally(() => (this.refreshing = null));
     await this.refreshing;

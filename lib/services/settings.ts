@@ -19,8 +19,8 @@ export const RUNTIME_SETTINGS = docRef(collections.settings, "runtime");
 /** How long a cancellation stays in the runtime document: longer than any drain's lease. */
 export const CANCELLATION_MEMORY_MS = 15 * 60 * 1000;
 
-export async function readRuntimeSettings(db: MeteredFirestore): Promise<RuntimeSettings> {
-  const snap = await db.get("settings.read", RUNTIME_SETTINGS);
+export async function readRuntimeSettings(db: MeteredFirestore, op = "settings.read"): Promise<RuntimeSettings> {
+  const snap = await db.get(op, RUNTIME_SETTINGS);
   return snap?.data ?? runtimeSettingsSchema.parse({});
 }
 

@@ -7,7 +7,7 @@ import { listAttempts } from "./invitations";
 import { loadProviders } from "./provider-config";
 
 /** Rows per tracker page: with the page's other reads it stays under 60 reads however many jobs there are. */
-export const TRACKER_PAGE_SIZE = 25;
+export const TRACKER_PAGE_SIZE = 20;
 /** Events offered in the tracker's event filter, most recent start first. */
 export const TRACKER_EVENT_CHOICES = 20;
 

@@ -143,9 +143,9 @@ test("the automatic halt trips at the chosen level, the banner says why, and res
 
   await page.goto("/admin/settings");
   await page.getByLabel("Paid plan: my own daily budget").check();
-  await page.getByLabel("Reads a day").fill("10,000,000");
-  await page.getByLabel("Writes a day").fill(String(budget));
-  await page.getByLabel("Deletes a day").fill("10,000,000");
+  await page.getByLabel("Reads a day", { exact: true }).fill("10,000,000");
+  await page.getByLabel("Writes a day", { exact: true }).fill(String(budget));
+  await page.getByLabel("Deletes a day", { exact: true }).fill("10,000,000");
   await page.getByRole("button", { name: "Save budget" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
   await expect(page.getByTestId("settings-history")).toContainText(`${budget.toLocaleString("en-US")} writes`);

@@ -34,7 +34,7 @@ function describeView(filters: TrackerFilters, events: Map<string, string>, prov
 
 /**
  * Every email Herald queued, newest first, filtered by what is in the URL. About 50 reads for a full page
- * whatever the number of jobs: 25 rows, up to 20 recent events for the menu, the providers, the settings.
+ * whatever the number of jobs: 20 rows, up to 20 recent events for the menu, the providers, the settings.
  */
 export default async function TrackerPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   await requireAdminPage();

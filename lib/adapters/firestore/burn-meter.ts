@@ -41,6 +41,8 @@ export class BurnMeter {
   private totals = emptyCounts();
   /** Everything recorded per quota day, flushed or not: the burn guard's view of this process's own use. */
   private byDay = new Map<string, BurnCounts>();
+  /** What of it has reached the sink, per quota day. */
+  private flushedByDay = new Map<string, BurnCounts>();
   private flushing: Promise<void> | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
 
@@ -58,13 +60,13 @@ export class BurnMeter {
     this.dayTotals(day)[kind] += amount;
   }
 
-  private dayTotals(day: string): BurnCounts {
-    let counts = this.byDay.get(day);
+  private dayTotals(day: string, map = this.byDay): BurnCounts {
+    let counts = map.get(day);
     if (!counts) {
       counts = emptyCounts();
-      this.byDay.set(day, counts);
+      map.set(day, counts);
       // Days are created in order, so the first keys are the oldest.
-      for (const old of [...this.byDay.keys()].slice(0, -DAYS_REMEMBERED)) this.byDay.delete(old);
+      for (const old of [...map.keys()].slice(0, -DAYS_REMEMBERED)) map.delete(old);
     }
     return counts;
   }
@@ -88,6 +90,11 @@ export class BurnMeter {
   /** What this process recorded on one quota day, flushed or not (its own flushes included). */
   recordedOn(day: string): BurnCounts {
     return { ...(this.byDay.get(day) ?? emptyCounts()) };
+  }
+
+  /** What of that has been written to the sink (so is in the day's shards). */
+  flushedOn(day: string): BurnCounts {
+    return { ...(this.flushedByDay.get(day) ?? emptyCounts()) };
   }
 
   hasPending(): boolean {
@@ -130,6 +137,12 @@ export class BurnMeter {
           await sink.write(day, [...samples, self]);
           this.totals.writes += 1;
           this.dayTotals(day).writes += 1;
+          const flushed = this.dayTotals(day, this.flushedByDay);
+          for (const s of [...samples, self]) {
+            flushed.reads += s.counts.reads;
+            flushed.writes += s.counts.writes;
+            flushed.deletes += s.counts.deletes;
+          }
         } catch (error) {
           for (const s of samples) {
             for (const kind of ["reads", "writes", "deletes"] as const) {
