@@ -87,6 +87,9 @@ export function BurnMonitor({ initial, config, actions }: { initial: MonitorInit
     [config, day],
   );
   useEffect(() => subscribeRuntime(config, setRuntime), [config]);
+  useEffect(() => {
+    if (initial.queue === null) void recount();
+  }, []); // once, after the first render: the page is usable while the queue is counted
 
   // Every change this page received is on screen once React has committed it.
   useEffect(() => markShown(), [report, runtime, panel, queue]);
@@ -134,7 +137,7 @@ export function BurnMonitor({ initial, config, actions }: { initial: MonitorInit
   }
 
   useEffect(() => {
-    if (jobWrites === seen.current.jobWrites) return;
+    if (jobWrites === seen.current.jobWrites || queue === null) return;
     seen.current.jobWrites = jobWrites;
     const due = queue.countedAt + QUEUE_RECOUNT_MS - Date.now();
     if (due <= 0) {
@@ -192,7 +195,13 @@ export function BurnMonitor({ initial, config, actions }: { initial: MonitorInit
       <ProviderCards providers={panel.providers} />
 
       <h2>Queue</h2>
-      <QueuePanel queue={queue} lastHour={panel.lastHour} now={now} recount={() => void recount()} busy={recounting} note={queueNote} />
+      {queue ? (
+        <QueuePanel queue={queue} lastHour={panel.lastHour} now={now} recount={() => void recount()} busy={recounting} note={queueNote} />
+      ) : (
+        <p className="muted" role="status" data-testid="queue-counting">
+          {queueNote ?? "Counting the queue…"}
+        </p>
+      )}
 
       <h2>Last 30 days</h2>
       <HistoryChart kind={kind} history={initial.history} budget={budget} />

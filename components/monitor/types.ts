@@ -57,7 +57,8 @@ export interface MonitorInitial {
   report: BurnReport;
   runtime: LiveRuntime;
   panel: ProviderPanelView;
-  queue: QueueView;
+  /** Counted after the page has loaded: aggregation over a large queue is the slowest read it makes. */
+  queue: QueueView | null;
   history: { day: string; totals: BurnCounts }[];
 }
 
