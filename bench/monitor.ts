@@ -158,11 +158,27 @@ async function main(): Promise<Record<string, unknown>> {
 
       browser = await chromium.launch({
         executablePath: process.env.HERALD_CHROMIUM ?? "/usr/bin/chromium",
-        args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        // Two windows side by side, both on screen: neither may be throttled as a background tab would be.
+        args: [
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--disable-background-timer-throttling",
+          "--disable-backgrounding-occluded-windows",
+          "--disable-renderer-backgrounding",
+        ],
       });
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-      const probe = await context.newPage();
-      await signIn(probe, baseUrl);
+      const openWindow = async () => {
+        const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+        const page = await context.newPage();
+        await signIn(page, baseUrl);
+        return page;
+      };
+      const probe = await openWindow();
 
       // The first load of the monitor files the 30 missing days into the history document (a one-off).
       const t0 = performance.now();
@@ -189,8 +205,8 @@ async function main(): Promise<Record<string, unknown>> {
       const loadMedian = { monitor: round(median(loads.monitor!), 0), tracker: round(median(loads.tracker!), 0) };
 
       progress(`opening both pages for ${WINDOW_MS / 60_000} minutes while the drain runs`);
-      const monitor = await context.newPage();
-      const tracker = await context.newPage();
+      const monitor = await openWindow();
+      const tracker = await openWindow();
       await monitor.goto(`${baseUrl}/admin/burn`);
       await tracker.goto(`${baseUrl}/admin/tracker`);
       await Promise.all([waitLive(monitor), waitLive(tracker)]);
