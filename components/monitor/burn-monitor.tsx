@@ -11,6 +11,8 @@ import {
   firestoreDayStart,
   forecastDay,
   SPARK_DAILY_BUDGET,
+  thresholdReached,
+  type BurnCounts,
   type BurnKind,
 } from "@/lib/domain/monitor/burn";
 import { summariseBurn } from "@/lib/domain/monitor/report";
@@ -36,6 +38,27 @@ function describeRules(rules: { burnAt: number | null; forecastAt: number | null
 function countdown(ms: number): string {
   const minutes = Math.max(0, Math.round(ms / 60_000));
   return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** The 70 / 90 / 100 % warnings, in words, above everything else while they hold. */
+function BudgetWarning({ totals, projected, budget, rules }: { totals: BurnCounts; projected: BurnCounts; budget: BurnCounts; rules: { burnAt: number | null; forecastAt: number | null } }) {
+  const worst = BURN_KINDS.map((kind) => ({ kind, level: thresholdReached(totals[kind], budget[kind]), share: totals[kind] / budget[kind] })).sort((a, b) => b.share - a.share)[0]!;
+  const heading = BURN_KINDS.find((kind) => (thresholdReached(projected[kind], budget[kind]) ?? 0) >= 100);
+  if (worst.level === null && !heading) return null;
+  const halt = rules.burnAt === null ? "The automatic halt on burn is off." : `Sending halts automatically at ${rules.burnAt}%.`;
+  return (
+    <p className={`banner ${worst.level !== null && worst.level >= 90 ? "danger" : "warn"}`} role="status" data-testid="budget-warning" style={{ margin: 0 }}>
+      {worst.level !== null ? (
+        <>
+          <strong>
+            Firestore {worst.kind} at {Math.floor(worst.share * 100)}% of today&apos;s budget.
+          </strong>{" "}
+        </>
+      ) : null}
+      {heading ? `At the current rate, ${heading} would run out before the reset. ` : ""}
+      {halt}
+    </p>
+  );
 }
 
 /**
@@ -163,6 +186,7 @@ export function BurnMonitor({ initial, config, actions }: { initial: MonitorInit
         <LiveStatusNote status={status} />
       </div>
       <HaltBanner runtime={runtime} resume={actions.resume} />
+      {runtime.halted ? null : <BudgetWarning totals={report.totals} projected={forecast.projected} budget={budget} rules={rules} />}
       <p className="muted" style={{ margin: 0 }}>
         Quota day {day} (midnight to midnight US Pacific). Counts reset at <LocalTime at={resetAt} style="time" /> your time, in{" "}
         {countdown(resetAt - now)}. Budget: {runtime.burnBudget ? "paid plan" : "free tier"}. Automatic halt: {describeRules(rules)}.{" "}

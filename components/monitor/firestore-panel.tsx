@@ -151,6 +151,24 @@ export function HistoryChart({ kind, history, budget }: { kind: BurnKind; histor
   );
 }
 
+function CountCells({ counts }: { counts: BurnCounts }) {
+  return (
+    <>
+      <td className={styles.num}>{fmt(counts.reads)}</td>
+      <td className={styles.num}>{fmt(counts.writes)}</td>
+      <td className={styles.num}>{fmt(counts.deletes)}</td>
+    </>
+  );
+}
+
+const COUNT_HEADS = (
+  <>
+    <th scope="col" className={styles.num}>Reads</th>
+    <th scope="col" className={styles.num}>Writes</th>
+    <th scope="col" className={styles.num}>Deletes</th>
+  </>
+);
+
 /** Which operations and collections burn most today. */
 export function TopBurners({ report }: { report: BurnReport }) {
   const top = report.operations.slice(0, 8);
@@ -163,9 +181,7 @@ export function TopBurners({ report }: { report: BurnReport }) {
             <tr>
               <th scope="col">Operation</th>
               <th scope="col">Collection</th>
-              <th scope="col" className={styles.num}>Reads</th>
-              <th scope="col" className={styles.num}>Writes</th>
-              <th scope="col" className={styles.num}>Deletes</th>
+              {COUNT_HEADS}
             </tr>
           </thead>
           <tbody>
@@ -178,9 +194,7 @@ export function TopBurners({ report }: { report: BurnReport }) {
                 <tr key={`${o.collection}|${o.operation}`}>
                   <th scope="row">{o.operation}</th>
                   <td>{o.collection}</td>
-                  <td className={styles.num}>{fmt(o.reads)}</td>
-                  <td className={styles.num}>{fmt(o.writes)}</td>
-                  <td className={styles.num}>{fmt(o.deletes)}</td>
+                  <CountCells counts={o} />
                 </tr>
               ))
             )}
@@ -193,18 +207,14 @@ export function TopBurners({ report }: { report: BurnReport }) {
           <thead>
             <tr>
               <th scope="col">Collection</th>
-              <th scope="col" className={styles.num}>Reads</th>
-              <th scope="col" className={styles.num}>Writes</th>
-              <th scope="col" className={styles.num}>Deletes</th>
+              {COUNT_HEADS}
             </tr>
           </thead>
           <tbody>
             {report.collections.slice(0, 8).map((c) => (
               <tr key={c.collection}>
                 <th scope="row">{c.collection}</th>
-                <td className={styles.num}>{fmt(c.reads)}</td>
-                <td className={styles.num}>{fmt(c.writes)}</td>
-                <td className={styles.num}>{fmt(c.deletes)}</td>
+                <CountCells counts={c} />
               </tr>
             ))}
           </tbody>

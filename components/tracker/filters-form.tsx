@@ -7,6 +7,23 @@ import type { TrackerOption } from "./types";
 
 const STATE_LABELS: Record<string, string> = { pending: "Waiting", retry: "Retrying", completed: "Sent", failed: "Failed", cancelled: "Cancelled" };
 
+/** One filter menu; its first option, "all", is the empty value that leaves the filter out of the URL. */
+function Choice({ name, label, value, blank, options }: { name: string; label: string; value: string | undefined; blank: string; options: { value: string; label: string }[] }) {
+  return (
+    <div className="field">
+      <label htmlFor={`tracker-${name}`}>{label}</label>
+      <select id={`tracker-${name}`} name={name} defaultValue={value ?? ""}>
+        <option value="">{blank}</option>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 /**
  * The filters live in the URL: applying them navigates, so back and forward step through earlier views and a
  * view can be bookmarked. Without JavaScript the form still submits as a plain GET.
@@ -46,58 +63,20 @@ export function TrackerFiltersForm({ filters, events, providers }: { filters: Tr
           A search looks through every kind, state and date (the event filter still applies).
         </span>
       </div>
-      <div className="field">
-        <label htmlFor="tracker-event">Event</label>
-        <select id="tracker-event" name="event" defaultValue={filters.eventId ?? ""}>
-          <option value="">All events</option>
-          {events.map((e) => (
-            <option key={e.id} value={e.id}>
-              {e.label}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor="tracker-kind">Kind</label>
-        <select id="tracker-kind" name="kind" defaultValue={filters.kind ?? ""}>
-          <option value="">All kinds</option>
-          {TRACKER_KINDS.map((k) => (
-            <option key={k} value={k}>
-              {k[0]!.toUpperCase() + k.slice(1)}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor="tracker-state">State</label>
-        <select id="tracker-state" name="state" defaultValue={filters.state ?? ""}>
-          <option value="">All states</option>
-          {TRACKER_STATES.map((s) => (
-            <option key={s} value={s}>
-              {STATE_LABELS[s] ?? s}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor="tracker-provider">Provider</label>
-        <select id="tracker-provider" name="provider" defaultValue={filters.providerId ?? ""}>
-          <option value="">All providers</option>
-          {providers.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.label}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor="tracker-mode">Sending</label>
-        <select id="tracker-mode" name="mode" defaultValue={filters.mode ?? ""}>
-          <option value="">Real and simulated</option>
-          <option value="real">Real only</option>
-          <option value="simulated">Simulated only</option>
-        </select>
-      </div>
+      <Choice name="event" label="Event" value={filters.eventId} blank="All events" options={events.map((e) => ({ value: e.id, label: e.label }))} />
+      <Choice name="kind" label="Kind" value={filters.kind} blank="All kinds" options={TRACKER_KINDS.map((k) => ({ value: k, label: k[0]!.toUpperCase() + k.slice(1) }))} />
+      <Choice name="state" label="State" value={filters.state} blank="All states" options={TRACKER_STATES.map((v) => ({ value: v, label: STATE_LABELS[v] ?? v }))} />
+      <Choice name="provider" label="Provider" value={filters.providerId} blank="All providers" options={providers.map((p) => ({ value: p.id, label: p.label }))} />
+      <Choice
+        name="mode"
+        label="Sending"
+        value={filters.mode}
+        blank="Real and simulated"
+        options={[
+          { value: "real", label: "Real only" },
+          { value: "simulated", label: "Simulated only" },
+        ]}
+      />
       <div className="field">
         <label htmlFor="tracker-from">Queued from</label>
         <input id="tracker-from" name="from" type="date" defaultValue={filters.from ?? ""} />

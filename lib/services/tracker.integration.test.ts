@@ -6,7 +6,8 @@ import { parseTrackerParams } from "@/lib/domain/tracker/filters";
 import { testFirestore } from "@/tests/support/firestore";
 import { addresses, recipients, seedEvent, seedProvider, serviceContext, TEST_SECRET } from "@/tests/support/fixtures";
 import { startSmtpCatcher } from "@/tests/support/smtp-catcher";
-import { drainQueue, newDrainId } from "./drain";
+import type { ServiceContext } from "./context";
+import { drainQueue, newDrainId, type DrainPorts } from "./drain";
 import { inviteGuests } from "./invitations";
 import { retryFailedJobs } from "./retry-failed";
 import { answerInvitation, openInvitation } from "./rsvp";
@@ -14,6 +15,13 @@ import { ensureStarterTemplates } from "./templates";
 import { listTrackerPage, loadGuestTimeline, trackerRowsInChunks } from "./tracker";
 
 const filters = (params: Record<string, string> = {}) => parseTrackerParams(params).filters;
+
+function drainPorts(ctx: ServiceContext): DrainPorts {
+  return {
+    db: ctx.db, clock: ctx.clock, random: { next: () => 0.5 }, mailerFactory: createMailer, simulatedMailer: createSimulatedMailer(),
+    credentialsKey: Buffer.alloc(32, 5).toString("base64"), tokenSecret: TEST_SECRET, baseUrl: ctx.baseUrl,
+  };
+}
 
 async function world() {
   const fs = testFirestore();
@@ -57,10 +65,7 @@ describe("the Sent Tracker", () => {
       const eventId = await seedEvent(ctx);
       await inviteGuests(ctx, eventId, recipients(["Ada@Example.com", "bob@example.com", "carol@example.com"]));
       tick(86_400_000);
-      const ports = {
-        db: ctx.db, clock: ctx.clock, random: { next: () => 0.5 }, mailerFactory: createMailer, simulatedMailer: createSimulatedMailer(),
-        credentialsKey: Buffer.alloc(32, 5).toString("base64"), tokenSecret: TEST_SECRET, baseUrl: ctx.baseUrl,
-      };
+      const ports = drainPorts(ctx);
       smtp.failNext(1, { code: 550, message: "No such user" }, "rcpt");
       await drainQueue(ports, { drainId: newDrainId(), budgetMs: 10_000 });
       await inviteGuests(ctx, eventId, recipients(["bob.smith@example.com"]));
@@ -104,10 +109,7 @@ describe("the Sent Tracker", () => {
       const doomed = await seedEvent(ctx, { title: "Doomed" });
       await inviteGuests(ctx, kept, recipients(["a@example.com", "b@example.com"]));
       await inviteGuests(ctx, doomed, recipients(["c@example.com"]));
-      const ports = {
-        db: ctx.db, clock: ctx.clock, random: { next: () => 0.5 }, mailerFactory: createMailer, simulatedMailer: createSimulatedMailer(),
-        credentialsKey: Buffer.alloc(32, 5).toString("base64"), tokenSecret: TEST_SECRET, baseUrl: ctx.baseUrl,
-      };
+      const ports = drainPorts(ctx);
       smtp.failNext(3, { code: 554, message: "Transaction failed" }, "data");
       await drainQueue(ports, { drainId: newDrainId(), budgetMs: 10_000 });
       // The second event is being deleted (a deletion in progress): its failed email must stay failed.
@@ -129,10 +131,7 @@ describe("the Sent Tracker", () => {
       const invited = await inviteGuests(ctx, eventId, recipients(["ada@example.com"]));
       const row = invited.ok ? invited.rows[0] : undefined;
       if (!row || row.outcome !== "invited") throw new Error("not invited");
-      const ports = {
-        db: ctx.db, clock: ctx.clock, random: { next: () => 0.5 }, mailerFactory: createMailer, simulatedMailer: createSimulatedMailer(),
-        credentialsKey: Buffer.alloc(32, 5).toString("base64"), tokenSecret: TEST_SECRET, baseUrl: ctx.baseUrl, sleep: async () => undefined,
-      };
+      const ports = { ...drainPorts(ctx), sleep: async () => undefined };
       smtp.failNext(1, { code: 451, message: "Try again later" }, "data");
       tick();
       await drainQueue(ports, { drainId: newDrainId(), budgetMs: 10_000 });

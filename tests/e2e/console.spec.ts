@@ -162,6 +162,8 @@ test("the automatic halt trips at the chosen level, the banner says why, and res
   await banner.getByRole("button", { name: "Resume sending…" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Resume sending" }).click();
   await expect(banner).toHaveCount(0, { timeout: 15_000 });
+  // Sending again, past the 90 % warning: the page says so in words, not only in colour.
+  await expect(page.getByTestId("budget-warning")).toContainText(/Firestore writes at (9\d|\d{3})% of today's budget/);
   await page.goto("/admin/settings");
   const history = page.getByTestId("settings-history");
   await expect(history).toContainText("Burn guard (automatic)");
@@ -169,8 +171,13 @@ test("the automatic halt trips at the chosen level, the banner says why, and res
   await resetOperatorSettings();
 });
 
-test("the Tracker finds a guest by address and shows every attempt; the CSV export neutralises formulas", async ({ page }) => {
+test("the Tracker finds a guest by address and shows every attempt; the CSV export neutralises formulas", async ({ page, playwright, baseURL }) => {
   test.setTimeout(120_000);
+  // The export is admins' only, like the pages: without a session there is nothing to download.
+  const anonymous = await playwright.request.newContext({ baseURL });
+  expect((await anonymous.get(`/admin/tracker/export?event=${eventId}`)).status()).toBe(401);
+  await anonymous.dispose();
+
   await signInAsAdmin(page);
   await page.goto("/admin/tracker");
   await fitsTheScreen(page);
