@@ -31,7 +31,13 @@ function Choice({ name, label, value, blank, options }: { name: string; label: s
 export function TrackerFiltersForm({ filters, events, providers }: { filters: TrackerFilters; events: TrackerOption[]; providers: TrackerOption[] }) {
   const router = useRouter();
   const [tz, setTz] = useState(filters.tz);
-  useEffect(() => setTz(Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC"), []);
+  const active = (["eventId", "kind", "state", "providerId", "from", "to", "mode"] as const).filter((k) => filters[k] !== undefined).length;
+  // On a phone the menus fold away so the emails start on the first screen; on a wide screen there is room.
+  const [open, setOpen] = useState(active > 0);
+  useEffect(() => {
+    setTz(Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC");
+    if (window.matchMedia("(min-width: 900px)").matches) setOpen(true);
+  }, []);
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -63,28 +69,37 @@ export function TrackerFiltersForm({ filters, events, providers }: { filters: Tr
           A search looks through every kind, state and date (the event filter still applies).
         </span>
       </div>
-      <Choice name="event" label="Event" value={filters.eventId} blank="All events" options={events.map((e) => ({ value: e.id, label: e.label }))} />
-      <Choice name="kind" label="Kind" value={filters.kind} blank="All kinds" options={TRACKER_KINDS.map((k) => ({ value: k, label: k[0]!.toUpperCase() + k.slice(1) }))} />
-      <Choice name="state" label="State" value={filters.state} blank="All states" options={TRACKER_STATES.map((v) => ({ value: v, label: STATE_LABELS[v] ?? v }))} />
-      <Choice name="provider" label="Provider" value={filters.providerId} blank="All providers" options={providers.map((p) => ({ value: p.id, label: p.label }))} />
-      <Choice
-        name="mode"
-        label="Sending"
-        value={filters.mode}
-        blank="Real and simulated"
-        options={[
-          { value: "real", label: "Real only" },
-          { value: "simulated", label: "Simulated only" },
-        ]}
-      />
-      <div className="field">
-        <label htmlFor="tracker-from">Queued from</label>
-        <input id="tracker-from" name="from" type="date" defaultValue={filters.from ?? ""} />
-      </div>
-      <div className="field">
-        <label htmlFor="tracker-to">Queued until</label>
-        <input id="tracker-to" name="to" type="date" defaultValue={filters.to ?? ""} />
-      </div>
+      <details
+        className={styles.wide}
+        open={open}
+        onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}
+      >
+        <summary className={styles.more}>More filters{active > 0 ? ` (${active} on)` : ""}</summary>
+        <div className={styles.filters} style={{ padding: "0.5rem 0 0" }}>
+          <Choice name="event" label="Event" value={filters.eventId} blank="All events" options={events.map((e) => ({ value: e.id, label: e.label }))} />
+          <Choice name="kind" label="Kind" value={filters.kind} blank="All kinds" options={TRACKER_KINDS.map((k) => ({ value: k, label: k[0]!.toUpperCase() + k.slice(1) }))} />
+          <Choice name="state" label="State" value={filters.state} blank="All states" options={TRACKER_STATES.map((v) => ({ value: v, label: STATE_LABELS[v] ?? v }))} />
+          <Choice name="provider" label="Provider" value={filters.providerId} blank="All providers" options={providers.map((p) => ({ value: p.id, label: p.label }))} />
+          <Choice
+            name="mode"
+            label="Sending"
+            value={filters.mode}
+            blank="Real and simulated"
+            options={[
+              { value: "real", label: "Real only" },
+              { value: "simulated", label: "Simulated only" },
+            ]}
+          />
+          <div className="field">
+            <label htmlFor="tracker-from">Queued from</label>
+            <input id="tracker-from" name="from" type="date" defaultValue={filters.from ?? ""} />
+          </div>
+          <div className="field">
+            <label htmlFor="tracker-to">Queued until</label>
+            <input id="tracker-to" name="to" type="date" defaultValue={filters.to ?? ""} />
+          </div>
+        </div>
+      </details>
       <input type="hidden" name="tz" value={tz} />
       <div className={`${styles.actions} ${styles.wide}`}>
         <button className="button primary" type="submit">

@@ -220,6 +220,11 @@ test("the Tracker finds a guest by address and shows every attempt; the CSV expo
 
 test("both pages are usable on a phone and readable on a desktop (screenshots for the record)", async ({ page }, info) => {
   await signInAsAdmin(page);
+  // On a phone the tracker's menus fold away: the newest email is on the first screen, the menus one tap away.
+  await page.goto("/admin/tracker");
+  await expect(page.getByTestId("tracker-row").first()).toBeInViewport();
+  await page.getByText("More filters").click();
+  await expect(page.getByLabel("State")).toBeVisible();
   for (const [path, name] of [
     ["/admin/burn", "burn-monitor"],
     [`/admin/tracker?event=${eventId}`, "sent-tracker"],
