@@ -238,6 +238,8 @@ async function main(): Promise<Record<string, unknown>> {
       };
       const delays: number[] = [];
       const byCollection: Record<string, number[]> = {};
+      /** The slow ones, split into commit → received by the page and received → on screen, for a diagnosis. */
+      const slow: { path: string; atS: number; receiveMs: number; renderMs: number }[] = [];
       let unmatched = 0;
       for (const d of [...end.monitor.deliveries, ...end.tracker.deliveries]) {
         if (d.receivedAt < windowStart || d.version === null) continue;
@@ -248,6 +250,7 @@ async function main(): Promise<Record<string, unknown>> {
         }
         const delay = d.shownAt - committed;
         delays.push(delay);
+        if (delay > 2_000) slow.push({ path: d.path, atS: round((committed - windowStart) / 1000, 1), receiveMs: d.receivedAt - committed, renderMs: d.shownAt - d.receivedAt });
         (byCollection[d.path.split("/")[0]!] ??= []).push(delay);
       }
       const sorted = Float64Array.from(delays).sort();
@@ -264,6 +267,7 @@ async function main(): Promise<Record<string, unknown>> {
           p50Ms: round(percentile(sorted, 50), 0),
           p95Ms: changeToScreenP95Ms,
           maxMs: round(sorted.at(-1) ?? Number.NaN, 0),
+          slowest: slow.sort((x, y) => y.receiveMs + y.renderMs - (x.receiveMs + x.renderMs)).slice(0, 12),
           byCollection: Object.fromEntries(
             Object.entries(byCollection).map(([k, v]) => {
               const s = Float64Array.from(v).sort();
