@@ -5,14 +5,21 @@ describe("chart scales", () => {
   it("ends the axis on a round number at or above the data", () => {
     expect(niceCeil(0)).toBe(1);
     expect(niceCeil(7)).toBe(10);
+    expect(niceCeil(2.2)).toBe(5);
+    expect(niceCeil(23)).toBe(25);
     expect(niceCeil(18_000)).toBe(20_000);
     expect(niceCeil(20_001)).toBe(25_000);
     expect(niceCeil(50_000)).toBe(50_000);
     expect(niceCeil(51_000)).toBe(100_000);
   });
 
-  it("spaces ticks evenly from zero", () => {
+  it("spaces ticks evenly from zero, in round steps", () => {
     expect(linearTicks(20_000)).toEqual([0, 5_000, 10_000, 15_000, 20_000]);
+    expect(linearTicks(50_000)).toEqual([0, 10_000, 20_000, 30_000, 40_000, 50_000]);
+    expect(linearTicks(25_000)).toEqual([0, 5_000, 10_000, 15_000, 20_000, 25_000]);
+    expect(linearTicks(1)).toEqual([0, 1]);
+    expect(linearTicks(2)).toEqual([0, 1, 2]);
+    expect(linearTicks(10)).toEqual([0, 2, 4, 6, 8, 10]);
   });
 
   it("labels numbers compactly", () => {

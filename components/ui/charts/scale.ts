@@ -3,18 +3,30 @@
  * ends on a round number above the data, a few evenly spaced round ticks, and compact number labels.
  */
 
-/** The smallest 1, 2, 2.5 or 5 × 10ⁿ at or above `value` (at least 1), so the axis ends on a readable number. */
+/**
+ * The smallest 1, 2, 2.5 or 5 × 10ⁿ at or above `value` (at least 1), so the axis ends on a readable number.
+ * Charts count operations and emails: below 10 there is no 2.5, so every tick can be a whole number.
+ */
 export function niceCeil(value: number): number {
   if (!Number.isFinite(value) || value <= 1) return 1;
   const power = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 2.5, 5, 10]) {
+  for (const step of power === 1 ? [1, 2, 5, 10] : [1, 2, 2.5, 5, 10]) {
     if (step * power >= value) return step * power;
   }
   return 10 * power;
 }
 
-/** Ticks from 0 to `max` inclusive, `count` intervals, for an axis whose max came from niceCeil. */
-export function linearTicks(max: number, count = 4): number[] {
+const isNice = (step: number) => {
+  const mantissa = step / 10 ** Math.floor(Math.log10(step));
+  return [1, 2, 2.5, 5].some((m) => Math.abs(mantissa - m) < 1e-9);
+};
+
+/**
+ * Ticks from 0 to `max` inclusive for an axis whose max came from niceCeil: as many as five intervals, the
+ * most that give round whole steps (50k in 10k steps, 20k in 5k steps, 2 in 1s), so no label needs rounding.
+ */
+export function linearTicks(max: number): number[] {
+  const count = [5, 4, 3, 2, 1].find((n) => Number.isInteger(max / n) && isNice(max / n)) ?? 1;
   return Array.from({ length: count + 1 }, (_, i) => (max * i) / count);
 }
 
