@@ -11,7 +11,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["lib/**/*.test.ts", "functions/**/*.test.ts", "scripts/**/*.test.ts", "tests/deploy/**/*.test.ts", "bench/**/*.test.ts"],
+          include: ["lib/**/*.test.ts", "functions/**/*.test.ts", "scripts/**/*.test.ts", "tests/deploy/**/*.test.ts", "bench/**/*.test.ts", "components/**/*.test.ts"],
           exclude: ["**/*.integration.test.ts", "**/node_modules/**"],
           environment: "node",
         },

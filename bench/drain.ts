@@ -27,6 +27,7 @@ async function main() {
   const { connectFirestore } = await import("../lib/adapters/firestore/connect");
   const { sealSecret } = await import("../lib/services/provider-config");
   const { ensureStarterTemplates } = await import("../lib/services/templates");
+  const { setBurnBudget } = await import("../lib/services/settings");
   const { inviteGuests } = await import("../lib/services/invitations");
   const { seedEvent, seedProvider, recipients, addresses } = await import("../tests/support/fixtures");
 
@@ -67,6 +68,9 @@ async function main() {
     standins.b.resetQuota();
 
     await ensureStarterTemplates(ctx);
+    // Queueing and sending 5,000 emails costs about 20,000 writes, the whole free tier: the burn guard would
+    // halt at 90 %. A project this busy runs on a paid plan.
+    await setBurnBudget(db, ctx.clock, { reads: 1_000_000, writes: 1_000_000, deletes: 1_000_000 }, "bench");
     const provider = (id: "a" | "b" | "c", kind: "sendgrid" | "resend", priority: number, dailyQuota: number | null) =>
       seedProvider(db, id, {
         name: `stand-in ${id}`,

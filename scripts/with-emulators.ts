@@ -28,9 +28,10 @@ export interface TestStack {
 const runDir = path.join(ROOT, `.herald-run/test-${process.env.HERALD_TEST_PORT_OFFSET ?? 0}`);
 const logDir = path.join(runDir, "logs");
 
-export async function startTestStack(options: { app: boolean; worker?: boolean }): Promise<TestStack> {
+/** `env` overrides the test settings, e.g. a benchmark that wants production's flush and drain intervals. */
+export async function startTestStack(options: { app: boolean; worker?: boolean; env?: Record<string, string> }): Promise<TestStack> {
   const supervisor = new Supervisor();
-  const env = testEnv();
+  const env = { ...testEnv(), ...options.env };
   try {
     await assertPortsFree(
       options.app ? TEST_PORTS : { firestore: TEST_PORTS.firestore, auth: TEST_PORTS.auth },

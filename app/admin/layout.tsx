@@ -45,7 +45,7 @@ export default async function AdminLayout({ children }: { children: React.ReactN
         <RuntimeBanner
           halted={
             settings?.halted
-              ? { since: settings.haltedAt ? formatUtc(settings.haltedAt) : "an unknown time", by: settings.haltedBy }
+              ? { since: settings.haltedAt ? formatUtc(settings.haltedAt) : "an unknown time", by: settings.haltedBy, reason: settings.haltedReason ?? null }
               : null
           }
           simulation={settings?.simulation ?? false}

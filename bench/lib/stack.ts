@@ -66,7 +66,7 @@ export interface BenchStack {
  * does, runs `body`, and stops everything however `body` ends.
  */
 export async function withTestStack<T>(
-  options: { app: boolean; worker?: boolean },
+  options: { app: boolean; worker?: boolean; env?: Record<string, string> },
   body: (stack: BenchStack) => Promise<T>,
 ): Promise<T> {
   const { startTestStack } = await import("../../scripts/with-emulators");

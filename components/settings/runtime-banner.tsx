@@ -2,7 +2,7 @@ import Link from "next/link";
 import styles from "./settings.module.css";
 
 interface Props {
-  halted: { since: string; by: string | null } | null;
+  halted: { since: string; by: string | null; reason: string | null } | null;
   simulation: boolean;
   /** The runtime settings could not be read: say so rather than imply that sending runs normally. */
   unknown?: boolean;
@@ -19,6 +19,7 @@ export function RuntimeBanner({ halted, simulation, unknown = false }: Props) {
           <span>
             since {halted.since}
             {halted.by ? ` by ${halted.by}` : ""}.
+            {halted.reason ? ` ${halted.reason}` : ""}
           </span>{" "}
           <Link href="/admin/settings">Resume in Settings</Link>
         </p>

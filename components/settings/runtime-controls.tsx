@@ -34,10 +34,13 @@ export function RuntimeControls({ state, setHalted, setSimulation }: Props) {
         <h2 id="halt-title">Sending</h2>
         <p className="explain" style={{ margin: 0 }} data-testid="halt-state">
           {state.halted ? (
-            <strong>
-              Halted since {state.haltedAt ?? "an unknown time"}
-              {state.haltedBy ? ` by ${state.haltedBy}` : ""}.
-            </strong>
+            <>
+              <strong>
+                Halted since {state.haltedAt ?? "an unknown time"}
+                {state.haltedBy ? ` by ${state.haltedBy}` : ""}.
+              </strong>
+              {state.haltedReason ? ` ${state.haltedReason}` : ""}
+            </>
           ) : (
             "Running: queued emails go out through the enabled providers."
           )}

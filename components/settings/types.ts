@@ -6,6 +6,8 @@ export interface RuntimeState {
   /** "3 Dec 2026, 14:05 UTC" */
   haltedAt: string | null;
   haltedBy: string | null;
+  /** Why, when the burn guard halted. */
+  haltedReason: string | null;
   simulation: boolean;
 }
 

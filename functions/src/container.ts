@@ -8,6 +8,7 @@ import { connectFirestore, type FirestoreContext } from "../../lib/adapters/fire
 import { createMailer } from "../../lib/adapters/email/create-mailer";
 import { createSimulatedMailer } from "../../lib/adapters/email/simulated";
 import { mathRandom, systemClock } from "../../lib/ports/clock";
+import { BurnGuard } from "../../lib/services/burn-guard";
 import { drainQueue, newDrainId, type DrainPorts, type DrainSummary } from "../../lib/services/drain";
 import { queueDueReminders, type ReminderSummary } from "../../lib/services/reminders/scheduler";
 import { logger } from "../../lib/log/logger";
@@ -21,11 +22,14 @@ export interface DrainContainer {
   env: DrainEnv;
   firestore: FirestoreContext;
   ports: DrainPorts;
+  /** Halts sending when the day's Firestore burn crosses the operator's limit; lives as long as the process. */
+  guard: BurnGuard;
 }
 
 export function createDrainContainer(source: Record<string, string | undefined> = process.env): DrainContainer {
   const env = parseDrainEnv(source);
   const firestore = connectFirestore({ projectId: env.FIREBASE_PROJECT_ID, clock: systemClock, burnShards: env.HERALD_BURN_SHARDS });
+  const log = (message: string, fields?: Record<string, unknown>) => logger.warn(message, fields);
   return {
     drainId: newDrainId().replace("drain-", `drain-${hostname().slice(0, 12).replace(/[^A-Za-z0-9-]/g, "-")}-`),
     env,
@@ -39,8 +43,9 @@ export function createDrainContainer(source: Record<string, string | undefined> 
       credentialsKey: env.HERALD_CREDENTIALS_KEY,
       tokenSecret: env.HERALD_TOKEN_SECRET,
       baseUrl: env.HERALD_BASE_URL,
-      log: (message, fields) => logger.warn(message, fields),
+      log,
     },
+    guard: new BurnGuard({ db: firestore.db, clock: systemClock, log }, { refreshMs: env.HERALD_BURN_GUARD_REFRESH_SECONDS * 1000 }),
   };
 }
 
@@ -56,29 +61,43 @@ function tuning(source: Record<string, string | undefined>) {
 
 /** Reminders are queued first, within a slice of the run, so they leave in the drain that follows. */
 const REMINDER_BUDGET_SHARE = 0.25;
+/** An idle run's few reads wait this long for a flush: one write per idle run would dwarf what it counts. */
+const IDLE_FLUSH_AFTER_MS = 60_000;
 
 /**
- * One scheduled run: queue the reminders that came due, drain within a budget shorter than the function's
- * timeout, then flush the burn meter (a function instance may be frozen right after returning, so nothing is
- * left for a timer).
+ * One scheduled run: the burn guard first (from what it already knows, no read) and alongside while the drain
+ * sends; then the reminders that came due, queued so they leave in the drain that follows; the drain within a
+ * budget shorter than the function's timeout; the guard once more after a run that sent anything (reading the
+ * day's totals when they are stale), so a queue drained in short runs is guarded too; then the burn meter's
+ * flush (a function instance may be frozen right after returning, so nothing is left for a timer). A run that
+ * did nothing reads nothing for the guard and flushes only counts older than a minute; a frozen instance keeps
+ * them for its next run.
  */
 export async function runDrain(container: DrainContainer, budgetMs: number): Promise<DrainSummary & { reminders: ReminderSummary | null }> {
+  let summary: DrainSummary | undefined;
+  let reminders: ReminderSummary | null = null;
+  await container.guard.checkKnown().catch((error: Error) => logger.warn("burn guard check failed", { error: error.message }));
+  const stopGuard = container.guard.watch();
   try {
     const started = Date.now();
-    const reminders = await queueDueReminders(container.ports, { runId: container.drainId, budgetMs: budgetMs * REMINDER_BUDGET_SHARE }).catch(
+    reminders = await queueDueReminders(container.ports, { runId: container.drainId, budgetMs: budgetMs * REMINDER_BUDGET_SHARE }).catch(
       (error: Error) => {
         // Reminders can wait for the next run; the queue must not.
         logger.error("could not queue reminders", { error: error.message });
         return null;
       },
     );
-    const drained = await drainQueue(container.ports, {
+    summary = await drainQueue(container.ports, {
       drainId: container.drainId,
       budgetMs: Math.max(0, budgetMs - (Date.now() - started)),
       ...tuning(process.env),
     });
-    return { ...drained, reminders };
+    if (summary.claimed > 0) await container.guard.check().catch((error: Error) => logger.warn("burn guard check failed", { error: error.message }));
+    return { ...summary, reminders };
   } finally {
-    await container.firestore.meter.flush();
+    stopGuard();
+    const { meter } = container.firestore;
+    const idle = summary !== undefined && summary.claimed === 0 && (reminders?.queued ?? 0) === 0;
+    await (idle ? meter.flushIfOlderThan(IDLE_FLUSH_AFTER_MS) : meter.flush());
   }
 }

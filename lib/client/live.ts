@@ -4,15 +4,22 @@ import {
   collection,
   connectFirestoreEmulator,
   doc,
+  documentId,
   getFirestore,
   limit,
   onSnapshot,
   orderBy,
   query,
+  where,
+  type DocumentChange,
   type Firestore,
+  type QuerySnapshot,
+  type WhereFilterOp,
 } from "firebase/firestore";
 import { z } from "zod";
+import type { BurnShardLike } from "@/lib/domain/monitor/report";
 import { browserAuth, type PublicFirebaseConfig } from "./firebase";
+import { countListenerReads, recordDeliveries } from "./live-meter";
 
 export type { PublicFirebaseConfig } from "./firebase";
 
@@ -198,4 +205,169 @@ export function subscribeEvent(
       onError,
     ),
   );
+}
+
+/**
+ * Bills and records a query snapshot: the first one is the listener's initial load, every later one costs a
+ * read per changed document, and each change is noted with its version for the change-to-screen figure.
+ */
+function meterQuerySnapshot(collectionName: string, snap: QuerySnapshot, first: boolean): void {
+  const changes = snap.docChanges();
+  countListenerReads(first ? snap.size : changes.length, first);
+  if (!first) {
+    recordDeliveries(
+      changes.map((c: DocumentChange) => {
+        const version = toMillis(c.doc.get("updatedAt"));
+        return { path: `${collectionName}/${c.doc.id}`, version: typeof version === "number" ? version : null };
+      }),
+    );
+  }
+}
+
+const counts = z.object({ reads: count, writes: count, deletes: count }).partial();
+const shardSchema = z.object({
+  reads: count,
+  writes: count,
+  deletes: count,
+  ops: z.record(z.string(), counts).catch({}),
+  hours: z.record(z.string(), counts).catch({}),
+});
+
+/** One quota day's burn shards (a handful of documents), each flush of any process arriving as one change. */
+export function subscribeBurnDay(
+  config: PublicFirebaseConfig,
+  day: string,
+  onChange: (shards: BurnShardLike[]) => void,
+  onStatus: (status: LiveStatus) => void = () => undefined,
+): () => void {
+  let first = true;
+  return listen(config, onStatus, (db, onError) =>
+    onSnapshot(
+      query(collection(db, "burn"), where("day", "==", day)),
+      (snap) => {
+        if (snap.metadata.fromCache) return;
+        meterQuerySnapshot("burn", snap, first);
+        first = false;
+        onStatus("live");
+        onChange(snap.docs.flatMap((d) => {
+          const parsed = shardSchema.safeParse(d.data());
+          return parsed.success ? [{ ...parsed.data, ops: parsed.data.ops, hours: parsed.data.hours }] : [];
+        }));
+      },
+      onError,
+    ),
+  );
+}
+
+const threshold = z.union([z.literal(70), z.literal(90), z.literal(100)]).nullable();
+const liveRuntimeSchema = z.object({
+  halted: z.boolean().catch(false),
+  haltedAt: z.preprocess(toMillis, z.number().nullable()).catch(null),
+  haltedBy: z.string().nullable().catch(null),
+  haltedReason: z.string().nullable().catch(null),
+  simulation: z.boolean().catch(false),
+  burnBudget: z.object({ reads: z.number(), writes: z.number(), deletes: z.number() }).nullable().catch(null),
+  autoHalt: z.object({ burnAt: threshold, forecastAt: threshold }).nullable().catch(null),
+});
+export type LiveRuntime = z.infer<typeof liveRuntimeSchema>;
+
+/** The runtime settings (halt, simulation, budget, automatic halt): one document, changed rarely. */
+export function subscribeRuntime(
+  config: PublicFirebaseConfig,
+  onChange: (settings: LiveRuntime) => void,
+  onStatus: (status: LiveStatus) => void = () => undefined,
+): () => void {
+  let first = true;
+  return listen(config, onStatus, (db, onError) =>
+    onSnapshot(
+      doc(db, "settings", "runtime"),
+      (snap) => {
+        if (snap.metadata.fromCache) return;
+        countListenerReads(1, first);
+        if (!first) recordDeliveries([{ path: "settings/runtime", version: null }]);
+        first = false;
+        onStatus("live");
+        const data = snap.exists() ? snap.data() : {};
+        onChange(liveRuntimeSchema.parse({ haltedAt: null, haltedBy: null, haltedReason: null, burnBudget: null, autoHalt: null, ...data }));
+      },
+      onError,
+    ),
+  );
+}
+
+const liveJobSchema = z.object({
+  state: z.string(),
+  attempts: z.number().catch(0),
+  sentBy: z.string().nullable().catch(null),
+  simulated: z.boolean().catch(false),
+  updatedAt: z.preprocess(toMillis, z.number()),
+  waitingReason: z.string().nullable().catch(null),
+  lastError: z.object({ errorClass: z.string(), message: z.string(), providerId: z.string().nullable() }).nullable().catch(null),
+});
+export type LiveJob = z.infer<typeof liveJobSchema> & { id: string };
+
+/** Firestore's limit on values in one `in` filter: the tracker's page is smaller. */
+export const LIVE_JOBS_MAX = 30;
+
+/**
+ * The jobs on screen, by id: a changed row costs one read, and a job that stops matching the page's filters
+ * stays on screen with its new state instead of being replaced by another (which would cost a read each).
+ */
+export function subscribeJobs(
+  config: PublicFirebaseConfig,
+  ids: readonly string[],
+  onChange: (jobs: LiveJob[]) => void,
+  onStatus: (status: LiveStatus) => void = () => undefined,
+): () => void {
+  if (ids.length === 0) return () => undefined;
+  let first = true;
+  return listen(config, onStatus, (db, onError) =>
+    onSnapshot(
+      query(collection(db, "jobs"), where(documentId(), "in", ids.slice(0, LIVE_JOBS_MAX))),
+      (snap) => {
+        if (snap.metadata.fromCache) return;
+        meterQuerySnapshot("jobs", snap, first);
+        first = false;
+        onStatus("live");
+        onChange(snap.docs.flatMap((d) => {
+          const parsed = liveJobSchema.safeParse(d.data());
+          return parsed.success ? [{ id: d.id, ...parsed.data }] : [];
+        }));
+      },
+      onError,
+    ),
+  );
+}
+
+export type LiveWhere = readonly [field: string, op: "==" | ">=" | "<", value: string | number | boolean];
+
+/**
+ * Whether any job matching the page's filters arrived after `since`: the oldest such job only, so a burst of
+ * ten thousand new invitations costs one read, not one per invitation.
+ */
+export function subscribeNewerJobs(
+  config: PublicFirebaseConfig,
+  equalities: readonly LiveWhere[],
+  since: number,
+  until: number | null,
+  onNewer: (at: number) => void,
+): () => void {
+  let first = true;
+  return listen(config, () => undefined, (db, onError) => {
+    const filters = equalities.map(([f, op, v]) => where(f, op as WhereFilterOp, v));
+    filters.push(where("createdAt", ">", new Date(since)));
+    if (until !== null) filters.push(where("createdAt", "<", new Date(until)));
+    return onSnapshot(
+      query(collection(db, "jobs"), ...filters, orderBy("createdAt", "asc"), limit(1)),
+      (snap) => {
+        if (snap.metadata.fromCache) return;
+        meterQuerySnapshot("jobs", snap, first);
+        first = false;
+        const newest = snap.docs[0];
+        const at = newest ? toMillis(newest.get("createdAt")) : null;
+        if (typeof at === "number") onNewer(at);
+      },
+      onError,
+    );
+  });
 }

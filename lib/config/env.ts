@@ -37,6 +37,7 @@ const drainFields = {
     .refine((s) => Buffer.from(s, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)"),
   HERALD_BURN_FLUSH_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
   HERALD_BURN_SHARDS: z.coerce.number().int().min(1).max(64).default(8),
+  HERALD_BURN_GUARD_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 };
 
 export const serverEnvSchema = z

@@ -33,8 +33,9 @@ const MAX_LOCAL_OCTETS = 64;
 // C0 (tab included), DEL, C1, and U+2028/2029 which some mail clients treat as line breaks.
 // eslint-disable-next-line no-control-regex -- finding control characters is the point: they inject headers and lines.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-// What spreadsheet apps treat as the start of a formula (CSV injection).
-const FORMULA_START = /^[=+\-@]/;
+// What spreadsheet apps treat as the start of a formula (CSV injection), with OWASP's leading tab and CR, which
+// some apps strip before evaluating what follows.
+const FORMULA_START = /^[=+\-@\t\r]/;
 // RFC 5322 dot-atom. The Unicode variant adds letters, marks and digits of any script (RFC 6531's UTF8-non-ascii,
 // narrowed): invisible format characters such as bidi overrides and zero-width joiners stay out, they only spoof.
 const ASCII_LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;

@@ -137,6 +137,7 @@ export function newJob(input: {
     eventId: input.eventId,
     invitationId: input.invitationId,
     to: input.to,
+    recipientKey: input.to.email.toLowerCase(),
     fields: input.fields ?? {},
     tokenVersion: input.tokenVersion,
     answer: input.answer ?? null,

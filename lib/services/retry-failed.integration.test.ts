@@ -28,7 +28,7 @@ describe("retrying failed emails in bulk", () => {
       expect(await drainQueue(ports, { drainId: newDrainId(), budgetMs: 10_000 })).toMatchObject({ failed: 2 });
       expect((await getEvent(ctx, eventId))?.data.counters.failed).toBe(2);
 
-      expect(await retryFailedJobs(ctx, { eventId })).toEqual({ requeued: 2, skipped: 0 });
+      expect(await retryFailedJobs(ctx, { filters: { eventId, tz: "UTC" } })).toEqual({ requeued: 2, skipped: 0 });
       expect((await getEvent(ctx, eventId))?.data.counters.failed).toBe(0);
       expect(await drainQueue(ports, { drainId: newDrainId(), budgetMs: 10_000 })).toMatchObject({ sent: 2 });
       const jobs = (await raw.collection("jobs").get()).docs.map((d) => d.data());

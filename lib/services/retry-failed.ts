@@ -2,11 +2,16 @@ import { docRef } from "@/lib/adapters/firestore/collection";
 import { collections, QUEUED_DELIVERY, type EventDoc, type InvitationDoc, type JobDoc } from "@/lib/adapters/firestore/schemas";
 import { InvalidJobTransitionError, jobTransition } from "@/lib/domain/delivery/job";
 import { addDeltas, counterDeltas, type Counters } from "@/lib/domain/invitations/counters";
+import { trackerQueryPlan, type TrackerFilters } from "@/lib/domain/tracker/filters";
 import type { ServiceContext } from "./context";
 import { countable, counterUpdate } from "./invitations";
+import { trackerQuerySpec } from "./tracker";
 
 /** Failed jobs looked at per transaction: each costs its job, invitation and event reads, then two writes. */
 const CHUNK = 100;
+
+/** The tracker filters that make sense for failed jobs (state is "failed" by definition; nothing failed is simulated). */
+export type RetryFilters = Pick<TrackerFilters, "eventId" | "kind" | "providerId" | "from" | "to" | "tz">;
 
 export interface RetryFailedResult {
   requeued: number;
@@ -35,26 +40,32 @@ export function retryVerdict(job: JobDoc, jobId: string, invitation: InvitationD
 }
 
 /**
- * Gives failed emails a fresh set of attempts, e.g. after an admin fixed a provider. The job keeps its id, so
- * the retried email carries the same link and idempotency key as before; the invitation's delivery goes back to
- * queued and the counters move with it, in the same transaction. Jobs that must not be sent again are counted
- * as skipped and left failed.
+ * Gives failed emails a fresh set of attempts, e.g. after an admin fixed a provider, for every failed job the
+ * filters match (the Sent Tracker's current view, or one event). The job keeps its id, so the retried email
+ * carries the same link and idempotency key as before; the invitation's delivery goes back to queued and the
+ * counters move with it, in the same transaction. Jobs that must not be sent again are counted as skipped and
+ * left failed. Pages through the matches with a cursor on the tracker's sort, so a job it skips is not found
+ * again; each page is read once by the query (for the cursor) and once more in the transaction that decides, a
+ * second read per job this rare admin action pays so that a job retried or sent meanwhile is never touched.
  */
-export async function retryFailedJobs(ctx: ServiceContext, options: { eventId?: string; limit?: number } = {}): Promise<RetryFailedResult> {
+export async function retryFailedJobs(
+  ctx: ServiceContext,
+  options: { filters?: RetryFilters; eventId?: string; limit?: number } = {},
+): Promise<RetryFailedResult> {
   const limit = options.limit ?? 5_000;
   const result: RetryFailedResult = { requeued: 0, skipped: 0 };
-  let after: string | undefined;
+  const filters: TrackerFilters = { tz: "UTC", ...options.filters, ...(options.eventId ? { eventId: options.eventId } : {}), state: "failed" };
+  const sort = trackerQueryPlan(filters).orderBy.map(([field]) => field);
+  let after: unknown[] | undefined;
   while (result.requeued + result.skipped < limit) {
-    const where: [string, "==", unknown][] = [["state", "==", "failed"]];
-    if (options.eventId) where.push(["eventId", "==", options.eventId]);
-    const page = await ctx.db.queryIds("queue.retryFailed", collections.jobs, {
-      where,
-      orderBy: [["__name__", "asc"]],
-      startAfter: after ? [after] : undefined,
+    const matches = await ctx.db.query("queue.retryFailed", collections.jobs, {
+      ...trackerQuerySpec(filters, after),
       limit: Math.min(CHUNK, limit - result.requeued - result.skipped),
     });
-    if (page.length === 0) break;
-    after = page[page.length - 1];
+    if (matches.length === 0) break;
+    const last = matches[matches.length - 1]!;
+    after = sort.map((field) => (field === "createdAt" ? last.data.createdAt : field === "recipientKey" ? last.data.recipientKey : last.id));
+    const page = matches.map((m) => m.id);
     const chunk = await ctx.db.transaction("queue.retryFailed", async (tx) => {
       const jobs = await tx.getAll(page.map((id) => docRef(collections.jobs, id)));
       const invitationIds = [...new Set(jobs.flatMap((j) => (j ? [j.invitationId] : [])))];

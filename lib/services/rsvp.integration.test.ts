@@ -19,14 +19,42 @@ async function setup(emails: string[], event: Partial<EventInput> = {}, now?: ()
 }
 
 describe("answering an invitation", () => {
-  it("shows the event without changing anything, as a mail scanner's GET must not", async () => {
-    const { ctx, tokens, meter } = await setup(["ada@example.com"]);
+  it("shows the event and records only when it was first opened, as a mail scanner's GET must change nothing else", async () => {
+    const { ctx, tokens, ids, meter, raw } = await setup(["ada@example.com"]);
     const before = meter.lifetimeTotals();
     const view = await openInvitation(ctx, tokens[0]!);
     expect(view).toMatchObject({ ok: true, event: { title: "Launch party", timezone: "Europe/Paris" }, invitation: { status: "queued" } });
-    const after = meter.lifetimeTotals();
-    expect(after.writes).toBe(before.writes);
-    expect(after.reads - before.reads).toBe(2);
+    const first = meter.lifetimeTotals();
+    expect(first.reads - before.reads).toBe(3);
+    expect(first.writes - before.writes).toBe(1);
+    const stored = (await raw.collection("invitations").doc(ids[0]!).get()).data()!;
+    const openedAt = stored.openedAt.toDate();
+    expect(stored.status).toBe("queued");
+
+    // Every later GET reads the same two documents and writes nothing: the first open stays the first.
+    await openInvitation(ctx, tokens[0]!);
+    await openInvitation(ctx, tokens[0]!);
+    const later = meter.lifetimeTotals();
+    expect(later.writes).toBe(first.writes);
+    expect(later.reads - first.reads).toBe(4);
+    expect((await raw.collection("invitations").doc(ids[0]!).get()).data()!.openedAt.toDate()).toEqual(openedAt);
+  });
+
+  it("records one first open when a scanner and the guest open the link at the same moment", async () => {
+    const { ctx, tokens, meter } = await setup(["ada@example.com"]);
+    const before = meter.lifetimeTotals();
+    const views = await Promise.all(Array.from({ length: 3 }, () => openInvitation(ctx, tokens[0]!)));
+    expect(views.every((v) => v.ok)).toBe(true);
+    expect(meter.lifetimeTotals().writes - before.writes).toBe(1);
+  });
+
+  it("keeps every answer in order, for the tracker's timeline", async () => {
+    const { ctx, tokens, ids, raw } = await setup(["ada@example.com"]);
+    await answerInvitation(ctx, tokens[0]!, "accept");
+    await answerInvitation(ctx, tokens[0]!, "accept");
+    await answerInvitation(ctx, tokens[0]!, "decline");
+    const answers = (await raw.collection("invitations").doc(ids[0]!).get()).data()!.answers as { status: string }[];
+    expect(answers.map((a) => a.status)).toEqual(["accepted", "declined"]);
   });
 
   it("accepts once: a participant, the counters, and a high-priority confirmation email", async () => {

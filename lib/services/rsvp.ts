@@ -40,7 +40,7 @@ async function findByToken(ctx: ServiceContext, token: string) {
   // A resend bumps the version: the older link still carries a valid signature but no longer opens anything.
   if (!found || found.data.tokenVersion !== link.tokenVersion) return null;
   const hash = matchingTokenHash(secrets, link, found.data.tokenHash);
-  return hash ? { hash, id: found.id, data: found.data } : null;
+  return hash ? { hash, id: found.id, data: found.data, version: found.version } : null;
 }
 
 function goneReason(invitation: InvitationDoc, event: EventDoc | null, now: Date) {
@@ -61,11 +61,19 @@ function goneReason(invitation: InvitationDoc, event: EventDoc | null, now: Date
   return null;
 }
 
-/** GET of the invitation page: two reads (the invitation by id, its event) and no write. */
+/**
+ * GET of the invitation page: two reads (the invitation by id, its event) and, the first time only, one write
+ * more, recording when the page was first opened. Nothing else changes on a GET, since mail scanners open links
+ * too. The record is conditional on the invitation being as just read, so two first GETs at once record one
+ * time, and every later GET (which sees it set) writes nothing.
+ */
 export async function openInvitation(ctx: ServiceContext, token: string): Promise<Result<InvitationView, InvitationProblem>> {
   const found = await findByToken(ctx, token);
   if (!found) return NOT_FOUND;
-  const event = await ctx.db.get("rsvp.event", eventRef(found.data.eventId));
+  const [event] = await Promise.all([
+    ctx.db.get("rsvp.event", eventRef(found.data.eventId)),
+    found.data.openedAt ? null : recordFirstOpen(ctx, found.id, found.version),
+  ]);
   const gone = goneReason(found.data, event?.data ?? null, ctx.clock.now());
   if (gone) return gone;
   const e = event!.data;
@@ -93,6 +101,16 @@ export async function openInvitation(ctx: ServiceContext, token: string): Promis
     },
   };
 }
+
+/** A failed record (the invitation changed meanwhile, say) must not cost the guest the page: the next GET records it. */
+async function recordFirstOpen(ctx: ServiceContext, id: string, version: string): Promise<void> {
+  const batch = ctx.db.batch("rsvp.opened");
+  batch.update(invitationRef(id), { openedAt: ctx.clock.now() }, { ifVersion: version });
+  await batch.commit().catch(() => undefined);
+}
+
+/** Answers kept on the invitation for its timeline. */
+const ANSWERS_KEPT = 20;
 
 const perEvent = new KeyedLock();
 
@@ -165,6 +183,8 @@ export async function answerInvitation(ctx: ServiceContext, token: string, answe
         // Only the last day's confirmations matter to the daily limit; older ones are dropped here.
         confirmationsSent: confirmationsWithinDay(invitation.confirmationsSent, now),
         updatedAt: now,
+        // The tracker's "accepted, then declined"; the last few are plenty, and a guest toggling cannot grow it.
+        answers: [...(invitation.answers ?? []).slice(-(ANSWERS_KEPT - 1)), { status: decision.status, at: now }],
       });
       const participant = docRef(collections.participants, id);
       if (decision.participant === "create") {

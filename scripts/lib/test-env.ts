@@ -18,5 +18,7 @@ export function testEnv(): NodeJS.ProcessEnv {
     // Short flush interval so the burn monitor shows counts within an e2e test's patience.
     HERALD_BURN_FLUSH_SECONDS: "2",
     HERALD_WORKER_INTERVAL_MS: "1000",
+    // The burn guard re-reads the day's totals this often while sending: an e2e test watches it trip.
+    HERALD_BURN_GUARD_REFRESH_SECONDS: "2",
   };
 }

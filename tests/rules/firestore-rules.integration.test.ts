@@ -16,7 +16,8 @@ import { collections } from "@/lib/adapters/firestore/schemas";
  * firestore.rules as the emulator enforces them for browsers (the server's firebase-admin bypasses them), for
  * every collection Herald declares × every kind of caller × every operation. The collections come from
  * lib/adapters/firestore/schemas.ts, so a collection added there is covered here without editing this file;
- * the one allowed cell is the live dashboards reading events.
+ * the allowed cells are the live dashboards' listener reading what they listen to: events, the day's burn
+ * shards, the runtime settings and the jobs on the Sent Tracker's screen.
  */
 
 const COLLECTIONS = Object.values(collections).map((c) => c.name);
@@ -45,8 +46,11 @@ function liveToken(authTime: number, extra: Partial<TokenOptions> = {}): TokenOp
   return { [LIVE_LISTENER_CLAIM]: true, auth_time: authTime, iat: authTime, firebase: { sign_in_provider: "custom" }, ...extra };
 }
 
+/** What the live dashboards listen to. Nothing holding a secret (providers) or a guest's answer data is here. */
+const LIVE_READABLE = new Set(["events", "burn", "settings", "jobs"]);
+
 function allowed(caller: string, collection: string, operation: Operation): boolean {
-  return caller === "live listener" && collection === "events" && (operation === "get" || operation === "list");
+  return caller === "live listener" && LIVE_READABLE.has(collection) && (operation === "get" || operation === "list");
 }
 
 async function attempt(context: RulesTestContext, collection: string, operation: Operation): Promise<unknown> {

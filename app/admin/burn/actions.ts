@@ -1,17 +1,27 @@
 "use server";
 import { revalidatePath } from "next/cache";
-import type { RetryFailedAction } from "@/components/burn/retry-failed";
-import { adminAction } from "@/lib/server/admin-action";
+import type { MonitorActions } from "@/components/monitor/types";
+import { adminAction, adminName } from "@/lib/server/admin-action";
 import { serviceContext } from "@/lib/server/services";
-import { retryFailedJobs } from "@/lib/services/retry-failed";
+import { loadProviderPanel } from "@/lib/services/monitor";
+import { readQueueHealth } from "@/lib/services/queue-health";
+import { setHalted } from "@/lib/services/settings";
+import { toProviderPanelView, toQueueView } from "./views";
 
-/**
- * "Retry all failed emails": a fresh set of attempts for every failed job, e.g. after fixing a provider. Returns
- * the frame's result like every action, so a refusal is visible to the caller.
- */
-export const retryFailedAction: RetryFailedAction = async () =>
-  adminAction("retry failed jobs", async () => {
-    await retryFailedJobs(serviceContext());
-    revalidatePath("/admin/burn");
+export const refreshProvidersAction: MonitorActions["refreshProviders"] = async () =>
+  adminAction("monitor.providers", async () => ({ ok: true, panel: toProviderPanelView(await loadProviderPanel(serviceContext())) }));
+
+export const recountQueueAction: MonitorActions["recountQueue"] = async () =>
+  adminAction("monitor.queue", async () => {
+    const { db, clock } = serviceContext();
+    return { ok: true, queue: toQueueView(await readQueueHealth(db, clock)) };
+  });
+
+/** Resuming from the monitor's halt banner: the same switch as Settings, recorded in its history. */
+export const resumeAction: MonitorActions["resume"] = async () =>
+  adminAction("monitor.resume", async (admin) => {
+    const { db, clock } = serviceContext();
+    await setHalted(db, clock, false, adminName(admin));
+    revalidatePath("/admin", "layout");
     return { ok: true };
   });

@@ -1,9 +1,11 @@
 "use server";
 import { revalidatePath } from "next/cache";
+import type { SaveFormAction } from "@/components/settings/burn-settings";
 import type { SetSwitchAction } from "@/components/settings/types";
+import { autoHaltFormSchema, autoHaltFromForm, budgetFormSchema, budgetFromForm, fieldErrorsOf } from "@/lib/domain/monitor/settings-form";
 import { adminAction, adminName } from "@/lib/server/admin-action";
 import { serviceContext } from "@/lib/server/services";
-import { setHalted, setSimulation } from "@/lib/services/settings";
+import { setAutoHalt, setBurnBudget, setHalted, setSimulation } from "@/lib/services/settings";
 
 const badRequest = { ok: false, code: "invalid_input", message: "That request was not understood." } as const;
 
@@ -20,10 +22,33 @@ export const setHaltedAction: SetSwitchAction = async (halted) =>
   });
 
 export const setSimulationAction: SetSwitchAction = async (on) =>
-  adminAction("settings.simulation", async () => {
+  adminAction("settings.simulation", async (admin) => {
     if (typeof on !== "boolean") return badRequest;
     const { db, clock } = serviceContext();
-    await setSimulation(db, clock, on);
+    await setSimulation(db, clock, on, adminName(admin));
     refreshAdmin();
+    return { ok: true };
+  });
+
+const invalid = (error: Parameters<typeof fieldErrorsOf>[0]) =>
+  ({ ok: false, code: "invalid_input", message: "Check the highlighted fields", fieldErrors: fieldErrorsOf(error) }) as const;
+
+export const saveBudgetAction: SaveFormAction = async (values) =>
+  adminAction("settings.budget", async (admin) => {
+    const parsed = budgetFormSchema.safeParse(values);
+    if (!parsed.success) return invalid(parsed.error);
+    const { db, clock } = serviceContext();
+    await setBurnBudget(db, clock, budgetFromForm(parsed.data), adminName(admin));
+    revalidatePath("/admin/settings");
+    return { ok: true };
+  });
+
+export const saveAutoHaltAction: SaveFormAction = async (values) =>
+  adminAction("settings.autoHalt", async (admin) => {
+    const parsed = autoHaltFormSchema.safeParse(values);
+    if (!parsed.success) return invalid(parsed.error);
+    const { db, clock } = serviceContext();
+    await setAutoHalt(db, clock, autoHaltFromForm(parsed.data), adminName(admin));
+    revalidatePath("/admin/settings");
     return { ok: true };
   });

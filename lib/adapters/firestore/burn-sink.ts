@@ -10,17 +10,26 @@ export function firestoreBurnSink(raw: Firestore, shards: number, pickShard = ()
   return {
     async write(day: string, samples: BurnSample[]) {
       const shard = pickShard();
-      const ops: Record<string, Record<string, FieldValue>> = {};
+      const ops: Record<string, Record<string, number>> = {};
+      const hours: Record<string, Record<string, number>> = {};
       const totals = { reads: 0, writes: 0, deletes: 0 };
       for (const s of samples) {
-        const key = `${s.collection}|${s.operation}`;
-        const entry: Record<string, FieldValue> = (ops[key] ??= {});
+        const op = (ops[`${s.collection}|${s.operation}`] ??= {});
+        const hour = (hours[s.hour] ??= {});
         for (const kind of ["reads", "writes", "deletes"] as const) {
           if (s.counts[kind] === 0) continue;
-          entry[kind] = FieldValue.increment(s.counts[kind]);
+          op[kind] = (op[kind] ?? 0) + s.counts[kind];
+          hour[kind] = (hour[kind] ?? 0) + s.counts[kind];
           totals[kind] += s.counts[kind];
         }
       }
+      const increments = (map: Record<string, Record<string, number>>) =>
+        Object.fromEntries(
+          Object.entries(map).map(([key, counts]) => [
+            key,
+            Object.fromEntries(Object.entries(counts).map(([kind, n]) => [kind, FieldValue.increment(n)])),
+          ]),
+        );
       await raw
         .collection(BURN_COLLECTION)
         .doc(`${day}_${shard}`)
@@ -31,7 +40,8 @@ export function firestoreBurnSink(raw: Firestore, shards: number, pickShard = ()
             reads: FieldValue.increment(totals.reads),
             writes: FieldValue.increment(totals.writes),
             deletes: FieldValue.increment(totals.deletes),
-            ops,
+            ops: increments(ops),
+            hours: increments(hours),
             updatedAt: FieldValue.serverTimestamp(),
           },
           { merge: true },

@@ -6,6 +6,9 @@ import { REMINDER_LIMITS } from "@/lib/domain/events/reminders";
 import { providerHealthSchema } from "@/lib/domain/delivery/provider-health";
 import { REPORT_KINDS, WEBHOOK_PROVIDERS } from "@/lib/domain/delivery/reports";
 import { SUPPRESSION_KINDS, SUPPRESSION_SOURCES } from "@/lib/domain/suppression";
+import { JOB_KINDS } from "@/lib/domain/delivery/job-kinds";
+import { hourlyStatsSchema } from "@/lib/domain/delivery/provider-hourly";
+import { autoHaltSchema, burnBudgetSchema, BURN_THRESHOLDS } from "@/lib/domain/monitor/burn";
 import { defineCollection } from "./collection";
 
 /**
@@ -14,9 +17,14 @@ import { defineCollection } from "./collection";
  * - participants/<invitationId>: at most one per invitation, whatever number of concurrent accepts;
  * - jobs/<invitationId>-<sendSeq> (invitations), -c<seq> (confirmations) and -r<days>d / -m<yyyymmdd>
  *   (reminders of a rule / of a "remind now" day): a retry reuses its job, a resend makes a new one;
- * - burn/<day>_<shard>, settings/runtime, queue/registry: single documents with a known name;
+ * - burn/<day>_<shard>, settings/runtime, queue/registry, burnHistory/daily: single documents with a known name;
  * - suppressions/shard-<n>: the suppression list, entries keyed by a hash of the address (lib/domain/suppression.ts).
+ *
+ * Fields added after a collection first shipped are optional rather than defaulted: documents written before
+ * lack them, and so do literals built by code that predates them.
  */
+
+const thresholdSchema = z.union(BURN_THRESHOLDS.map((t) => z.literal(t)));
 
 const counts = z.object({
   reads: z.number().default(0),
@@ -31,6 +39,8 @@ export const burnShardSchema = z.object({
   writes: z.number().default(0),
   deletes: z.number().default(0),
   ops: z.record(z.string(), counts).default({}),
+  /** The same counts by UTC hour ("2026-06-01T17"), for the monitor's hourly chart and the day's forecast. */
+  hours: z.record(z.string(), counts).default({}),
   updatedAt: z.date().optional(),
 });
 export type BurnShardDoc = z.infer<typeof burnShardSchema>;
@@ -162,6 +172,13 @@ export const invitationDocSchema = z.object({
   confirmationsSent: z.array(z.date()).default([]),
   /** What providers reported about this invitation's emails: its timeline, and how replays are recognised. */
   deliveryReports: z.array(deliveryReportSchema).default([]),
+  /**
+   * The first time the invitation page was opened (any link of this invitation). Written once, conditionally,
+   * by the page's GET: a mail scanner opening the link sets it too, which is why it says "opened", not "read".
+   */
+  openedAt: z.date().nullable().optional(),
+  /** Every answer in order, so the tracker can show "accepted, then declined". Appended by the answer itself. */
+  answers: z.array(z.object({ status: z.enum(["accepted", "declined"]), at: z.date() })).optional(),
   createdAt: z.date(),
   updatedAt: z.date(),
 });
@@ -176,8 +193,7 @@ export const participantDocSchema = z.object({
 });
 export type ParticipantDoc = z.infer<typeof participantDocSchema>;
 
-export const JOB_KINDS = ["invitation", "confirmation", "reminder", "test"] as const;
-export type JobKind = (typeof JOB_KINDS)[number];
+export { JOB_KINDS, type JobKind } from "@/lib/domain/delivery/job-kinds";
 
 export const jobDocSchema = z.object({
   kind: z.enum(JOB_KINDS),
@@ -190,6 +206,11 @@ export const jobDocSchema = z.object({
   eventId: z.string(),
   invitationId: z.string(),
   to: personSchema,
+  /**
+   * The lower-cased recipient address, so the Sent Tracker's search is a prefix range on one indexed field.
+   * Jobs queued before it existed lack it and are not found by a search.
+   */
+  recipientKey: z.string().optional(),
   /** The guest's template variables (CSV columns), copied here so sending needs no invitation read. */
   fields: z.record(z.string(), z.string()).default({}),
   tokenVersion: z.number().int().nonnegative(),
@@ -305,6 +326,8 @@ export const providerDocSchema = z.object({
    */
   webhookKey: encryptedSchema.nullable().default(null),
   health: providerHealthSchema,
+  /** Sends per UTC hour over the last day (the burn monitor's sparkline), persisted with health. */
+  hourly: hourlyStatsSchema.optional(),
   usage: z
     .object({
       periodKey: z.string(),
@@ -335,6 +358,16 @@ export const runtimeSettingsSchema = z.object({
   halted: z.boolean().default(false),
   haltedAt: z.date().nullable().default(null),
   haltedBy: z.string().nullable().default(null),
+  /** Why sending is halted, in words for the banner (an operator's halt has none). */
+  haltedReason: z.string().nullable().optional(),
+  /** Set when the burn guard halted: resuming then snoozes that level for the rest of the quota day. */
+  autoHaltLevel: z.object({ day: z.string(), level: thresholdSchema }).nullable().optional(),
+  /** The level an operator resumed past today: the guard halts again only at a higher one. */
+  autoHaltSnooze: z.object({ day: z.string(), level: thresholdSchema }).nullable().optional(),
+  /** A paid plan's daily Firestore budget; null means the free tier's. */
+  burnBudget: burnBudgetSchema.nullable().optional(),
+  /** Absent means DEFAULT_AUTO_HALT. */
+  autoHalt: autoHaltSchema.optional(),
   simulation: z.boolean().default(false),
   /**
    * Events being deleted, and queue jobs cancelled (revoked or replaced links), recently, by id with the time.
@@ -372,6 +405,31 @@ export const suppressionRemovalSchema = z.object({
 });
 export type SuppressionRemovalDoc = z.infer<typeof suppressionRemovalSchema>;
 
+export const SETTING_NAMES = ["halt", "simulation", "budget", "autoHalt"] as const;
+export type SettingName = (typeof SETTING_NAMES)[number];
+
+/** Append-only: one document per change of an operator setting, or an automatic halt. */
+export const settingChangeSchema = z.object({
+  at: z.date(),
+  setting: z.enum(SETTING_NAMES),
+  /** The admin's email, or "Burn guard (automatic)". */
+  by: z.string(),
+  from: z.string(),
+  to: z.string(),
+  reason: z.string().nullable().default(null),
+});
+export type SettingChange = z.infer<typeof settingChangeSchema>;
+
+/**
+ * Final totals of past quota days, one map entry per day. Rolled up from the day's shards once the day is over,
+ * so the monitor's 30-day chart is one read instead of one per shard per day.
+ */
+export const burnHistorySchema = z.object({
+  days: z.record(z.string(), counts).default({}),
+  updatedAt: z.date().optional(),
+});
+export type BurnHistoryDoc = z.infer<typeof burnHistorySchema>;
+
 export const collections = {
   burn: defineCollection("burn", burnShardSchema),
   events: defineCollection("events", eventDocSchema),
@@ -385,4 +443,6 @@ export const collections = {
   settings: defineCollection("settings", runtimeSettingsSchema),
   suppressions: defineCollection("suppressions", suppressionShardSchema),
   suppressionRemovals: defineCollection("suppressionRemovals", suppressionRemovalSchema),
+  settingChanges: defineCollection("settingChanges", settingChangeSchema),
+  burnHistory: defineCollection("burnHistory", burnHistorySchema),
 };

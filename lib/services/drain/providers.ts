@@ -1,6 +1,7 @@
 import { docRef } from "@/lib/adapters/firestore/collection";
 import { collections, type ProviderDoc } from "@/lib/adapters/firestore/schemas";
 import { applyOutcomes, claimProbe, DEFAULT_HEALTH_CONFIG, recordFailure, type HealthOutcome } from "@/lib/domain/delivery/provider-health";
+import { foldHourlyStats } from "@/lib/domain/delivery/provider-hourly";
 import { grantQuota, nextQuotaReset, quotaPeriodKey, settleQuota, type GrantSpend } from "@/lib/domain/delivery/quota";
 import { rankProviders, type RankedProvider, type Ranking } from "@/lib/domain/delivery/ranking";
 import { createPacer, holdUntil, reserve, withShare, type PacerState } from "@/lib/domain/delivery/rate-limit";
@@ -316,7 +317,12 @@ export class ProviderPool {
         const current = stored[i];
         if (!current) return;
         const fresh = p.outcomes.slice(p.persistedOutcomes);
-        const update: Record<string, unknown> = { health: applyOutcomes(current.health, fresh, this.healthConfig), updatedAt: now };
+        const update: Record<string, unknown> = {
+          health: applyOutcomes(current.health, fresh, this.healthConfig),
+          // The burn monitor's 24-hour view of this provider, persisted with health at no extra write.
+          hourly: foldHourlyStats(current.hourly ?? [], fresh, now),
+          updatedAt: now,
+        };
         if (p.quota && current.dailyQuota !== null && final) {
           let periodKey: string | null = null;
           try {
