@@ -39,6 +39,7 @@ const LEFT_OUT: Record<string, string> = {
   FIREBASE_WEB_API_KEY: "read from FIREBASE_WEBAPP_CONFIG, which App Hosting sets",
   FIREBASE_AUTH_DOMAIN: "read from FIREBASE_WEBAPP_CONFIG, which App Hosting sets",
   HERALD_TOKEN_SECRET_PREVIOUS: "only while rotating the token secret (commented out in the file)",
+  HERALD_BURN_GUARD_REFRESH_SECONDS: "the drain's burn guard only: the app shares the drain's settings but never drains (the function keeps the default)",
 };
 
 const SECRETS = ["HERALD_TOKEN_SECRET", "HERALD_TOKEN_SECRET_PREVIOUS", "HERALD_CREDENTIALS_KEY"];
