@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import { expect, test, type Page } from "@playwright/test";
+import { type Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { docRef } from "@/lib/adapters/firestore/collection";
 import { connectFirestore, type FirestoreContext } from "@/lib/adapters/firestore/connect";
 import { collections } from "@/lib/adapters/firestore/schemas";

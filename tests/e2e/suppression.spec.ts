@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import { type Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { seedEvent } from "@/tests/support/fixtures";
 import { standinWebhookKeys, startResendStandin, type ProviderStandin, type WebhookEventKind } from "@/tests/support/provider-standins";
 import { stackContext } from "./stack-data";
