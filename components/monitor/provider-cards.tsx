@@ -6,6 +6,7 @@ import type { ProviderCardView, ProviderHealthStatus } from "./types";
 
 const STATUS: Record<ProviderHealthStatus, { text: string; tone: "ok" | "warn" | "danger" }> = {
   healthy: { text: "Healthy", tone: "ok" },
+  failing: { text: "Failing: traffic moved to others", tone: "danger" },
   half_open: { text: "Recovering (probe)", tone: "warn" },
   rate_limited: { text: "Rate limited", tone: "warn" },
   quota_exhausted: { text: "Quota used up", tone: "warn" },

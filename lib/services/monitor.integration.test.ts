@@ -46,10 +46,12 @@ describe("the burn monitor's provider and queue panels", () => {
       expect(card("good").successRate).toBe(1);
       expect(card("good").view.health.status).toBe("healthy");
       expect(card("good").penalty).not.toBeNull();
-      expect(day("bad", "fail")).toBeGreaterThanOrEqual(5);
+      // Traffic leaves the failing provider after its first failures, before its circuit would open: the card
+      // still says it is failing.
+      expect(day("bad", "fail")).toBeGreaterThanOrEqual(1);
       expect(card("bad").successRate).toBe(0);
-      expect(card("bad").view.health.status).toBe("circuit_open");
-      expect(card("bad").unusableReason).toBe("circuit_open");
+      expect(card("bad").condition).toMatch(/^(failing|circuit_open)$/);
+      expect(card("good").condition).toBe("healthy");
       expect(panel.lastHour.ok).toBe(12);
 
       const after = await readQueueHealth(db, ctx.clock);

@@ -25,7 +25,7 @@ describe("answering an invitation", () => {
     const view = await openInvitation(ctx, tokens[0]!);
     expect(view).toMatchObject({ ok: true, event: { title: "Launch party", timezone: "Europe/Paris" }, invitation: { status: "queued" } });
     const first = meter.lifetimeTotals();
-    expect(first.reads - before.reads).toBe(3);
+    expect(first.reads - before.reads).toBe(2);
     expect(first.writes - before.writes).toBe(1);
     const stored = (await raw.collection("invitations").doc(ids[0]!).get()).data()!;
     const openedAt = stored.openedAt.toDate();
@@ -135,7 +135,8 @@ describe("answering an invitation", () => {
       deriveInvitationToken("someone-elses-secret-0123456789abcdef", ids[0]!, 1),
       `${id}.${Number(version) + 1}.${mac}`,
       `${"f".repeat(32)}.${version}.${mac}`,
-      `${id}.${version}.${mac.slice(0, -1)}A`,
+      // One character of the MAC changed: the first, as the last carries only two bits and could decode alike.
+      `${id}.${version}.${mac[0] === "A" ? "B" : "A"}${mac.slice(1)}`,
       genuine.slice(0, -3),
       "not-a-token",
       "A".repeat(500),

@@ -142,7 +142,8 @@ describe("the Sent Tracker", () => {
       await openInvitation(ctx, token);
       tick();
       await answerInvitation(ctx, token, "accept");
-      tick();
+      // Past the confirmation's settle delay: it is only sent once the answer has stood for a few seconds.
+      tick(10_000);
       await drainQueue(ports, { drainId: newDrainId(), budgetMs: 10_000 });
       tick();
       await answerInvitation(ctx, token, "decline");

@@ -124,7 +124,9 @@ test("today's burn and the forecast move as invitations go out; a failing provid
   // Bravo starts failing, with an error message a spreadsheet would run as a formula.
   bravo.setBehaviour({ latencyMs: 20, status: 503, body: { errors: [{ message: FORMULA, field: null, help: null }] } });
   await invite([...guests("second", 8), `"${FORMULA}" <mallory-${stamp}@example.com>`, `"@ops team" <ops-${stamp}@example.com>`]);
-  await expect(bravoCard).toHaveAttribute("data-status", "circuit_open", { timeout: 60_000 });
+  // The engine moves traffic off Bravo after its first failures, usually before its circuit opens.
+  await expect(bravoCard).toHaveAttribute("data-status", /^(failing|circuit_open)$/, { timeout: 60_000 });
+  await expect(bravoCard).toHaveAttribute("data-health", "danger");
   await expect(bravoCard.getByTestId("provider-status")).toHaveText(/Failing/);
   await expect.poll(() => alpha.accepted, { timeout: 60_000, message: "Alpha takes the traffic" }).toBe(10);
   await expect(page.getByTestId(`provider-card-${ALPHA}`)).toHaveAttribute("data-status", "healthy");
