@@ -123,7 +123,11 @@ test("today's burn and the forecast move as invitations go out; a failing provid
 
   // Bravo starts failing, with an error message a spreadsheet would run as a formula.
   bravo.setBehaviour({ latencyMs: 20, status: 503, body: { errors: [{ message: FORMULA, field: null, help: null }] } });
-  await invite([...guests("second", 8), `"${FORMULA}" <mallory-${stamp}@example.com>`, `"@ops team" <ops-${stamp}@example.com>`]);
+  // Mallory's is the first email Bravo fails (the Tracker test below follows it); the engine then moves the
+  // rest of the traffic to Alpha, so the others may never try Bravo.
+  await invite([`"${FORMULA}" <mallory-${stamp}@example.com>`]);
+  await expect.poll(() => bravo.requests.filter((r) => r.status === 503).length, { timeout: 60_000, message: "Bravo fails Mallory's email" }).toBeGreaterThan(0);
+  await invite([...guests("second", 8), `"@ops team" <ops-${stamp}@example.com>`]);
   // The engine moves traffic off Bravo after its first failures, usually before its circuit opens.
   await expect(bravoCard).toHaveAttribute("data-status", /^(failing|circuit_open)$/, { timeout: 60_000 });
   await expect(bravoCard).toHaveAttribute("data-health", "danger");
