@@ -32,7 +32,10 @@ export default defineConfig({
           include: ["**/*.integration.test.ts"],
           exclude: ["**/node_modules/**"],
           environment: "node",
-          // Emulator-backed tests share one emulator process; each file uses its own project id.
+          // Emulator-backed tests share one emulator process; each file uses its own project id, so files run
+          // side by side. Two at once even on two cores: much of their time is the emulator's, not this process's
+          // (vitest's default here would be one).
+          maxWorkers: 2,
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -46,6 +49,9 @@ export default defineConfig({
           exclude: ["**/node_modules/**"],
           environment: "node",
           globalSetup: ["tests/faults/global-setup.ts"],
+          // Scenarios spend most of their time waiting on worker processes, providers and timers; each uses its
+          // own project id, stand-ins and workers, so two run at once (the suite was made to hold under load).
+          maxWorkers: 2,
           testTimeout: 240_000,
           hookTimeout: 60_000,
         },
