@@ -23,6 +23,9 @@ export default defineConfig({
   // A stray test.only committed would silently skip everything else in CI.
   forbidOnly: !!process.env.CI,
   reporter: [["list"], ["json", { outputFile: "test-results/e2e.json" }]],
+  // Playwright empties its output folder when it starts: its own, so the other layers' reports in
+  // test-results/ (the interleavings count, the unit and integration reports) survive the browser tests.
+  outputDir: "test-results/e2e-artifacts",
   use: {
     baseURL: process.env.HERALD_E2E_BASE_URL ?? "http://127.0.0.1:3100",
     trace: "retain-on-failure",
