@@ -44,6 +44,12 @@ function playwrightCounts(file: string): { passed: number; failed: number } {
 }
 
 /** What each fault scenario observed (emails, duplicates under the same key, …), one line each. */
+function printJsonLines(title: string, file: string) {
+  if (!existsSync(file)) return;
+  console.log(`\n${title}`);
+  for (const line of readFileSync(file, "utf8").split("\n").filter(Boolean)) console.log(`  ${line}`);
+}
+
 function printFaultObservations(file: string) {
   if (!existsSync(file)) return;
   console.log("\nFault scenarios observed:");
@@ -92,6 +98,7 @@ async function main() {
       stack.env,
     );
     results.push({ name: "integration tests", ok: integration.ok, ...vitestCounts(integrationJson), seconds: integration.seconds });
+    printJsonLines("Interleavings explored (lib/services/drain/interleavings.integration.test.ts):", path.join(resultsDir, "interleavings.json"));
 
     if (build.ok) {
       const e2e = await run("end-to-end tests (Chromium)", bin("playwright"), ["test"], stack.env);
