@@ -92,7 +92,8 @@ await runBench("webhooks", async () => {
     progress("seeding providers with webhook keys, an event and its invitations, sent in simulation");
     for (const provider of ["sendgrid", "resend"] as const) {
       const key = provider === "sendgrid" ? keys.sendgrid.verificationKey : keys.resend;
-      await seedProvider(ctx.db, provider, { name: provider, kind: provider, enabled: false, webhookKey: sealWebhookKey(credentialsKey, provider, key) });
+      // Enabled, as inviting requires; the drain below runs in simulation mode, so nothing reaches them.
+      await seedProvider(ctx.db, provider, { name: provider, kind: provider, enabled: true, webhookKey: sealWebhookKey(credentialsKey, provider, key) });
     }
     await ensureStarterTemplates(ctx);
     const eventId = await seedEvent(ctx, { title: "Bench webhooks" });
