@@ -7,7 +7,7 @@
  * once. Prints human progress on stderr and one JSON line last on stdout.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, openSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { bestThroughput, hottestDocument } from "./lib/drain-figures";
@@ -102,11 +102,13 @@ async function main() {
       HERALD_BURN_FLUSH_SECONDS: "1",
       ...(drains === 1 && killAfter === null ? { HERALD_DOC_WRITE_LOG: writeLog } : {}),
     };
+    // Each worker's own log (one line per drain run: claimed, sent, why it stopped), for a slow run's post-mortem.
+    const workerLog = openSync(path.join(ROOT, `.herald-run/bench-drain-${name}-worker.log`), "w");
     const startWorker = () => {
       const child = spawn(process.execPath, [workerBundle], {
         cwd: ROOT,
         env: workerEnv,
-        stdio: ["ignore", "ignore", "inherit"],
+        stdio: ["ignore", workerLog, "inherit"],
       });
       workers.push(child);
       return child;
