@@ -140,6 +140,8 @@ export async function drainQueue(ports: DrainPorts, options: DrainOptions): Prom
     recovered: 0,
     waitingUntil: null,
     durationMs: 0,
+    claimWaitMs: 0,
+    slotWaitMs: 0,
   };
 
   // Most runs find nothing to do: one read answers that, before the listener and the provider list cost more.
@@ -318,7 +320,9 @@ async function drainChunks(
         summary.waitingUntil = ranking.nextUsableAt?.toISOString() ?? null;
         break;
       }
+      const waitFrom = Date.now();
       const chunk: Chunk | null = await next;
+      summary.claimWaitMs += Date.now() - waitFrom;
       next = null;
       if (!chunk) break;
       summary.recovered += chunk.recovered;
@@ -355,7 +359,9 @@ async function drainChunks(
         leaseCovers: (ms) => tracker.covers(ms),
       };
       for (const claimed of chunk.jobs) {
+        const slotFrom = Date.now();
         await slots.acquire();
+        summary.slotWaitMs += Date.now() - slotFrom;
         if (settings().halted || now().getTime() >= lastStart) {
           // Not started: stays queued, and the lease's release frees it for the next claim.
           slots.release();

@@ -69,6 +69,12 @@ export interface DrainSummary {
   /** When no provider is usable: the earliest moment one comes back. */
   waitingUntil: string | null;
   durationMs: number;
+  /**
+   * Where the run's time went, for a slow run's post-mortem: waiting for the next chunk's claim with nothing
+   * left to start, and waiting for a free send slot (every slot busy sending).
+   */
+  claimWaitMs: number;
+  slotWaitMs: number;
 }
 
 /** A job as claimed: its data and version then, and whether a dead drain's lease held it before. */
