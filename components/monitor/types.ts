@@ -8,7 +8,7 @@ import type { BurnReport } from "@/lib/domain/monitor/report";
  * epoch milliseconds. Declared on the browser side so components need no server import.
  */
 
-/** The provider's status, or "failing": circuit still closed, latest attempts failed (lib/services/monitor.ts). */
+/** The provider's status as lib/services/providers.ts derives it. */
 export type ProviderHealthStatus = "healthy" | "failing" | "disabled" | "circuit_open" | "half_open" | "quota_exhausted" | "rate_limited";
 
 export interface ProviderCardView {

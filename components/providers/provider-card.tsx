@@ -9,6 +9,7 @@ import type { ProviderActions, ProviderCardData, ProviderStatus, TestSendView } 
 
 const TONE: Record<ProviderStatus, "ok" | "warn" | "danger"> = {
   healthy: "ok",
+  failing: "danger",
   disabled: "danger",
   circuit_open: "danger",
   half_open: "warn",

@@ -6,7 +6,7 @@ import type { ProviderFormFields, ProviderKind } from "@/lib/domain/providers/fo
  * already formatted (in the provider's own time zone) so server and browser render the same text.
  */
 
-export type ProviderStatus = "healthy" | "disabled" | "circuit_open" | "half_open" | "quota_exhausted" | "rate_limited";
+export type ProviderStatus = "healthy" | "failing" | "disabled" | "circuit_open" | "half_open" | "quota_exhausted" | "rate_limited";
 
 export interface ProviderCardData {
   id: string;

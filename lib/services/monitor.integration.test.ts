@@ -50,8 +50,8 @@ describe("the burn monitor's provider and queue panels", () => {
       // still says it is failing.
       expect(day("bad", "fail")).toBeGreaterThanOrEqual(1);
       expect(card("bad").successRate).toBe(0);
-      expect(card("bad").condition).toMatch(/^(failing|circuit_open)$/);
-      expect(card("good").condition).toBe("healthy");
+      expect(card("bad").view.health.status).toMatch(/^(failing|circuit_open)$/);
+      expect(card("good").view.health.status).toBe("healthy");
       expect(panel.lastHour.ok).toBe(12);
 
       const after = await readQueueHealth(db, ctx.clock);

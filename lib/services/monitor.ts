@@ -2,19 +2,11 @@ import { last24Hours, sendsInLastHour, type HourlyStats } from "@/lib/domain/del
 import { rankProviders, type UnusableReason } from "@/lib/domain/delivery/ranking";
 import type { ServiceContext } from "./context";
 import { loadProviders } from "./provider-config";
-import { providerView, type ProviderStatus, type ProviderView } from "./providers";
-
-/**
- * What the card says of a provider: its status, or "failing" while its circuit is still closed but its latest
- * attempts failed. The engine moves traffic off a failing provider after one failure, long before the circuit
- * would open, so without this a provider failing every email it gets could look healthy to an operator.
- */
-export type ProviderCondition = ProviderStatus | "failing";
+import { providerView, type ProviderView } from "./providers";
 
 /** One provider as the burn monitor shows it: quota, health and the last day at a glance. */
 export interface ProviderCard {
   view: ProviderView;
-  condition: ProviderCondition;
   /** Share of attempts accepted over the last 24 hours; null with no attempts. */
   successRate: number | null;
   /** The engine's penalty now (lower is preferred); null when the provider is out of rotation. */
@@ -57,10 +49,8 @@ export async function loadProviderPanel(ctx: Pick<ServiceContext, "db" | "clock"
     const last = sendsInLastHour(stats, now);
     ok += last.ok;
     fail += last.fail;
-    const view = providerView(snap, now);
     return {
-      view,
-      condition: view.health.status === "healthy" && snap.data.health.consecutiveFailures > 0 ? ("failing" as const) : view.health.status,
+      view: providerView(snap, now),
       successRate: attempts === 0 ? null : day.reduce((sum, h) => sum + h.ok, 0) / attempts,
       penalty: ranking.usable.find((r) => r.id === snap.id)?.penalty ?? null,
       unusableReason: ranking.unusable.find((u) => u.id === snap.id)?.reason ?? null,

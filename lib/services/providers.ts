@@ -165,7 +165,12 @@ function connectionProblem(credentialsKey: string, providerId: string, doc: Prov
   }
 }
 
-export type ProviderStatus = "healthy" | "disabled" | "circuit_open" | "half_open" | "quota_exhausted" | "rate_limited";
+/**
+ * "failing": circuit still closed, latest attempts failed. The engine moves traffic off a failing provider after
+ * its first failure, long before five in a row open the circuit, so without it a provider failing every email it
+ * gets would read as healthy.
+ */
+export type ProviderStatus = "healthy" | "failing" | "disabled" | "circuit_open" | "half_open" | "quota_exhausted" | "rate_limited";
 
 export interface ProviderView extends StoredProviderFields {
   id: string;
@@ -238,7 +243,9 @@ export function providerView(snap: Snapshot<ProviderDoc>, now: Date): ProviderVi
           ? "quota_exhausted"
           : rateLimitedUntil
             ? "rate_limited"
-            : "healthy";
+            : h.consecutiveFailures > 0
+              ? "failing"
+              : "healthy";
   return {
     id: snap.id,
     name: doc.name,

@@ -9,12 +9,12 @@ import type { RuntimeSettings } from "@/lib/services/settings";
 export function toProviderPanelView(panel: ProviderPanel): ProviderPanelView {
   return {
     lastHour: panel.lastHour,
-    providers: panel.cards.map(({ view: v, condition, successRate, penalty, unusableReason, hourly }) => ({
+    providers: panel.cards.map(({ view: v, successRate, penalty, unusableReason, hourly }) => ({
       id: v.id,
       name: v.name,
       kind: v.kind,
       enabled: v.enabled,
-      status: condition,
+      status: v.health.status,
       circuit: v.health.circuit,
       openUntil: v.health.openUntil?.getTime() ?? null,
       consecutiveFailures: v.health.consecutiveFailures,

@@ -44,6 +44,8 @@ function healthLabel(view: ProviderView, now: Date): string {
   switch (health.status) {
     case "healthy":
       return "Healthy";
+    case "failing":
+      return `Failing: ${health.consecutiveFailures} in a row, traffic goes to other providers`;
     case "disabled":
       return "Disabled: bad credentials";
     case "circuit_open":
