@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createPacer, evenShare, holdUntil, reserve, spacingMs, withShare, type PacerState } from "./rate-limit";
+import { createPacer, evenShare, holdUntil, recordStart, reserve, spacingMs, startDelayMs, withShare, type PacerState } from "./rate-limit";
 
 const T0 = new Date("2026-05-01T12:00:00Z").getTime();
 
@@ -97,5 +97,47 @@ describe("fractional spacing", () => {
     const { offsets } = reserveBurst(createPacer({ perSecond: 3 }), 7);
     expect(offsets).toEqual([0, 334, 667, 1000, 1334, 1667, 2000]);
     expect(maxInAnyWindow(offsets, 1000)).toBe(3);
+  });
+});
+
+describe("sends woken late, together", () => {
+  /**
+   * Slots spaced on the clock, then started the way a stalled event loop starts them: every send whose slot
+   * passed during the stall starts at its end. Each start first asks startDelayMs and goes when it says.
+   */
+  function startAfterStall(state: PacerState, slots: number[], stallUntil: number): number[] {
+    let current = state;
+    const starts: number[] = [];
+    let clock = stallUntil;
+    for (const slot of slots) {
+      clock = Math.max(clock, slot);
+      for (let wait = startDelayMs(current, clock); wait > 0; wait = startDelayMs(current, clock)) clock += wait;
+      current = recordStart(current, clock);
+      starts.push(clock - T0);
+    }
+    return starts;
+  }
+
+  it("never start more than the per-second limit within any second, however long the stall", () => {
+    const pacer = createPacer({ perSecond: 10 });
+    const { offsets } = reserveBurst(pacer, 40);
+    // Without the check: everything booked over the first 1.5 s starts at once when the loop comes back.
+    expect(maxInAnyWindow(offsets.map((o) => Math.max(o, 1500)), 1000)).toBeGreaterThan(10);
+    const starts = startAfterStall(pacer, offsets.map((o) => T0 + o), T0 + 1500);
+    expect(maxInAnyWindow(starts, 1000)).toBeLessThanOrEqual(10);
+    expect(starts[starts.length - 1]).toBeLessThan(offsets[offsets.length - 1]! + 1000);
+  });
+
+  it("apply the drain's share: a quarter of 10 per second is 2 starts in any second", () => {
+    const pacer = createPacer({ perSecond: 10 }, 0.25);
+    const starts = startAfterStall(pacer, [0, 1, 2, 3, 4, 5].map((o) => T0 + o), T0 + 3000);
+    expect(maxInAnyWindow(starts, 1000)).toBe(2);
+  });
+
+  it("never hold back a provider with only a per-minute limit, or none", () => {
+    for (const limits of [{ perMinute: 60 }, {}]) {
+      const pacer = recordStart(recordStart(createPacer(limits), T0), T0);
+      expect(startDelayMs(pacer, T0)).toBe(0);
+    }
   });
 });

@@ -16,6 +16,8 @@ export interface PacerState {
   share: number;
   /** Epoch ms before which the next send may not start; null before the first reservation. */
   nextAt: number | null;
+  /** When the sends of the last second actually started, oldest first (see startDelayMs). */
+  starts: number[];
 }
 
 function checkLimit(name: string, value: number | undefined): void {
@@ -34,7 +36,7 @@ export function createPacer(limits: RateLimits, share = 1): PacerState {
   checkLimit("perSecond", limits.perSecond);
   checkLimit("perMinute", limits.perMinute);
   checkShare(share);
-  return { limits, share, nextAt: null };
+  return { limits, share, nextAt: null, starts: [] };
 }
 
 /** The even share for one of `concurrentDrains` drains using the same provider at once. */
@@ -70,4 +72,32 @@ export function holdUntil(state: PacerState, until: Date): PacerState {
 export function withShare(state: PacerState, share: number): PacerState {
   checkShare(share);
   return { ...state, share };
+}
+
+/** Sends a drain may start in any one second: its share of the per-second limit, at least one. */
+function perSecondAllowance(state: Pick<PacerState, "limits" | "share">): number | null {
+  if (state.limits.perSecond === undefined) return null;
+  return Math.max(1, Math.floor(state.limits.perSecond * state.share));
+}
+
+/**
+ * How long a send whose slot has come must still wait. Slots are spaced on the clock, but a busy event loop
+ * can wake several sleeping sends at once, late: their slots were spread over the pause, their starts are
+ * not, and a provider counting a sliding second sees a burst and answers 429. So the starts of the last
+ * second are counted, and a send waits until the oldest leaves the window when the allowance is reached.
+ */
+export function startDelayMs(state: PacerState, now: number): number {
+  const allowance = perSecondAllowance(state);
+  if (allowance === null) return 0;
+  const recent = state.starts.filter((t) => now - t < 1000);
+  if (recent.length < allowance) return 0;
+  return recent[recent.length - allowance]! + 1000 - now;
+}
+
+/** Notes that a send started now; only the last second's starts are kept. */
+export function recordStart(state: PacerState, now: number): PacerState {
+  const allowance = perSecondAllowance(state);
+  if (allowance === null) return state;
+  const starts = [...state.starts.filter((t) => now - t < 1000), now].slice(-allowance);
+  return { ...state, starts };
 }

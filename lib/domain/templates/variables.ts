@@ -1,3 +1,5 @@
+import { dateTimeFormat } from "@/lib/domain/time/formats";
+
 /**
  * The variables a template may use. Every key is always present in the data (absent values are null),
  * because templates render in strict mode: a typo must fail loudly instead of sending "Dear ,".
@@ -96,7 +98,7 @@ export function buildTemplateData(input: TemplateDataInput): TemplateData {
 
 /** The zone name is part of the text: it spares guests in another timezone a surprise. */
 export function formatEventTime(at: Date, timeZone: string, locale = "en-US"): string {
-  return new Intl.DateTimeFormat(locale, {
+  return dateTimeFormat(locale, {
     timeZone,
     weekday: "long",
     year: "numeric",
@@ -109,9 +111,9 @@ export function formatEventTime(at: Date, timeZone: string, locale = "en-US"): s
 }
 
 function formatEventEnd(startsAt: Date, endsAt: Date, timeZone: string, locale: string): string {
-  const day = (at: Date) => new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(at);
+  const day = (at: Date) => dateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(at);
   if (day(startsAt) !== day(endsAt)) return formatEventTime(endsAt, timeZone, locale);
-  return new Intl.DateTimeFormat(locale, { timeZone, hour: "numeric", minute: "2-digit", timeZoneName: "short" }).format(endsAt);
+  return dateTimeFormat(locale, { timeZone, hour: "numeric", minute: "2-digit", timeZoneName: "short" }).format(endsAt);
 }
 
 function blankToNull(value: string | null | undefined): string | null {

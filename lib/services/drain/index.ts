@@ -7,7 +7,8 @@ import { planOutcome, type ClaimedJobFacts, type Resolution } from "@/lib/domain
 import { RUNTIME_SETTINGS } from "../settings";
 import { suppressionKeyOf, SuppressionWatch } from "../suppression";
 import { OutcomeWriter } from "./outcomes";
-import { ProviderPool } from "./providers";
+import { ProviderPool, SHORT_PAUSE_MS } from "./providers";
+import { ConfirmationWatch } from "./confirmations";
 import { Registry, type Chunk, type Lease } from "./registry";
 import { sendOne, templateIdFor, type SendContext } from "./send";
 import type { ClaimedJob, DrainOptions, DrainPorts, DrainSummary } from "./types";
@@ -30,7 +31,7 @@ export { readRegistry } from "./registry";
  * Provider health and spent quota are written back periodically and at the end (providers.ts).
  */
 
-/** How often a drain looks for a waiting confirmation in another partition than its rotation's next. */
+/** How often a drain may leave its rotation for a partition where a confirmation waits. */
 const URGENT_CHECK_MS = 1_000;
 
 const DEFAULTS = {
@@ -220,6 +221,7 @@ async function drainChunks(
   // Sends already claimed may run a little past the budget, never long enough to meet the function's timeout.
   const lastStart = deadline + Math.min(leaseMs, o.budgetMs) / 2;
   const registry = new Registry(ports, o.drainId, { claimSize: o.claimSize, leaseMs, takeoverGraceMs: o.takeoverGraceMs });
+  const confirmations = new ConfirmationWatch(ports.db, (error) => log("confirmations listener failed; every claim looks for them", { error: error.message }));
   const suppressions = new SuppressionWatch(ports.db, (error) => log("suppression list listener failed; its addresses wait for the next run", { error: error.message }));
   const writer = new OutcomeWriter(ports.db, o.drainId, summary, { batchMax: o.outcomeBatch, flushEveryMs: o.flushEveryMs }, log, run.sleep);
   const events = new Map<string, EventDoc | null>();
@@ -237,23 +239,21 @@ async function drainChunks(
   }, o.persistEveryMs);
 
   let failedClaims = 0;
-  let urgentCheckedAt = 0;
+  let redirectedAt = 0;
   /**
-   * The next claim's partition: where a confirmation waits, checked at most once a second (one read), else the
-   * next in this drain's rotation.
+   * A claim goes where confirmations wait (redirected at most once a second, so one still in flight does not
+   * hold the rotation), else to the next partition of this drain's rotation. A claim that fails (contention
+   * with other drains' claims outlasting the SDK's retries, a dropped connection) is tried again on the next
+   * partition after a short pause; three in a row end the run, and the next run tries afresh.
    */
-  const nextPartition = async (): Promise<number | undefined> => {
-    if (Date.now() - urgentCheckedAt < URGENT_CHECK_MS) return undefined;
-    urgentCheckedAt = Date.now();
-    return (await registry.urgentPartition().catch(() => null)) ?? undefined;
-  };
-  /**
-   * A claim that fails (contention with other drains' claims outlasting the SDK's retries, a dropped connection)
-   * is tried again on the next partition after a short pause; three in a row end the run, and the next run
-   * tries afresh.
-   */
-  const claim = async (partition?: number): Promise<Chunk | null> =>
-    registry.claim(partition ?? (await nextPartition())).then(
+  const claim = async (partition?: number): Promise<Chunk | null> => {
+    const urgent = confirmations.partitions(now());
+    let target = partition;
+    if (target === undefined && urgent !== "unknown" && urgent.size > 0 && Date.now() - redirectedAt >= URGENT_CHECK_MS) {
+      redirectedAt = Date.now();
+      target = urgent.values().next().value;
+    }
+    return registry.claim(target, urgent).then(
       (chunk) => {
         failedClaims = 0;
         return chunk;
@@ -267,6 +267,7 @@ async function drainChunks(
         return claim();
       },
     );
+  };
 
   const runOne = async (claimed: ClaimedJob, tracker: LeaseTracker, ctx: SendContext) => {
     let resolution: Resolution;
@@ -300,6 +301,7 @@ async function drainChunks(
   };
 
   const emptyPartitions = new Set<number>();
+  let pausedMs = 0;
   await registry.learnDrains().catch(() => undefined);
   let next: Promise<Chunk | null> | null = claim();
   try {
@@ -313,6 +315,16 @@ async function drainChunks(
         break;
       }
       const ranking = providers.rank(now());
+      const comeback = ranking.nextUsableAt?.getTime() ?? null;
+      const shortPause = comeback !== null && comeback - now().getTime() <= SHORT_PAUSE_MS && comeback < deadline;
+      if (ranking.usable.length === 0 && !settings().simulation && shortPause && pausedMs < 2 * SHORT_PAUSE_MS) {
+        // Every provider pauses for a moment (rate limited): waited out, not worth ending the run for; a run
+        // that keeps meeting pauses ends as before, and the next one tries afresh.
+        const from = Date.now();
+        await run.sleep(Math.max(50, comeback - now().getTime() + 1));
+        pausedMs += Date.now() - from;
+        continue;
+      }
       if (ranking.usable.length === 0 && !settings().simulation) {
         // Every provider is exhausted, broken or disabled: jobs wait for the earliest comeback instead of
         // burning through their attempts.
@@ -379,6 +391,7 @@ async function drainChunks(
   } finally {
     clearInterval(persistTimer);
     suppressions.stop();
+    confirmations.stop();
     // A chunk claimed ahead but not started goes straight back to the queue.
     const unused = next ? await next : null;
     if (unused?.lease) await registry.release(unused.lease).catch(() => undefined);

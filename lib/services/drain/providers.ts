@@ -4,7 +4,7 @@ import { applyOutcomes, claimProbe, DEFAULT_HEALTH_CONFIG, recordFailure, type H
 import { foldHourlyStats } from "@/lib/domain/delivery/provider-hourly";
 import { grantQuota, nextQuotaReset, quotaPeriodKey, settleQuota, type GrantSpend } from "@/lib/domain/delivery/quota";
 import { rankProviders, type RankedProvider, type Ranking } from "@/lib/domain/delivery/ranking";
-import { createPacer, holdUntil, reserve, withShare, type PacerState } from "@/lib/domain/delivery/rate-limit";
+import { createPacer, holdUntil, recordStart, reserve, startDelayMs, withShare, type PacerState } from "@/lib/domain/delivery/rate-limit";
 import { hasUtf8LocalPart, UTF8_LOCAL_PART_SUPPORT } from "@/lib/domain/email-address";
 import type { Mailer, SendResult } from "@/lib/ports/mailer";
 import { toConnection } from "../provider-config";
@@ -23,8 +23,16 @@ const QUEUE_MS_PER_PENALTY_POINT = 250;
  * still land 101 in some sliding second once network jitter bunches them, and each of those is a 429.
  */
 const PACING_HEADROOM = 0.9;
+/**
+ * Every usable provider pausing for at most this long (a 429's Retry-After, a circuit about to half-open) is
+ * waited out by sends and by the run: deferring each email, or ending the run, costs writes and a restart for
+ * a pause of a second or two.
+ */
+export const SHORT_PAUSE_MS = 5_000;
 /** Quota units a drain reserves at a time: enough for a few chunks, small enough to leave some to others. */
 const GRANT_UNITS = 200;
+/** A grant is topped up when this few of its units are left, before sends have to wait for it. */
+const GRANT_LOW_WATER = GRANT_UNITS / 4;
 /** A grant outlives any run; a crashed drain's grant frees itself (counted as spent) after this. */
 const GRANT_TTL_MS = 10 * 60_000;
 
@@ -35,6 +43,8 @@ interface QuotaState {
   /** The provider has nothing left for this drain until then. */
   exhaustedUntil: Date | null;
   refill: Promise<void> | null;
+  /** The last grant was smaller than asked for. */
+  lastGrantShort: boolean;
 }
 
 interface ProviderRuntime {
@@ -167,8 +177,9 @@ export class ProviderPool {
   }
 
   /**
-   * Takes one unit of the provider's daily quota for a send about to be paced and made, reserving a new block
-   * on the provider document when this drain's grant is used up. False: nothing left for this drain now.
+   * Takes one unit of the provider's daily quota for a send about to be paced and made. The grant is topped up
+   * in the background when it runs low, so sends keep flowing while the provider document is written: a send
+   * waits for a grant only when this drain's units are all used. False: nothing left for this drain now.
    */
   async takeQuota(id: string, now: Date): Promise<boolean> {
     const p = this.get(id);
@@ -176,14 +187,11 @@ export class ProviderPool {
     const periodKey = quotaPeriodKey(now, p.doc.resetTime, p.doc.timezone);
     for (let tries = 0; tries < 3; tries++) {
       const q = p.quota;
-      if (q?.refill) {
-        await q.refill;
-        continue;
-      }
       if (q && q.periodKey === periodKey) {
         if (q.exhaustedUntil && q.exhaustedUntil > now) return false;
         if (q.used < q.units) {
           q.used++;
+          if (!q.refill && !q.lastGrantShort && q.units - q.used <= GRANT_LOW_WATER) void this.refill(p, periodKey, now);
           return true;
         }
       }
@@ -192,20 +200,27 @@ export class ProviderPool {
     return false;
   }
 
-  /**
-   * A send that never reached the provider gives its unit back. (If the grant was renewed meanwhile the unit
-   * stays spent: the quota is then under-used by one, never overspent.)
-   */
+  /** A send that never reached the provider gives its unit back. */
   refundQuota(id: string): void {
     const q = this.get(id).quota;
-    if (q && !q.refill && q.used > 0) q.used--;
+    if (q && q.used > 0) q.used--;
   }
 
-  /** Settles the used grant and reserves the next block; concurrent takers wait on the same refill. */
+  /**
+   * Settles what this drain used of its grant and reserves its unused units plus another block, in one
+   * transaction on the provider document; concurrent takers share the same refill. Units taken while it runs
+   * come out of the new grant, which still holds them: the count stays exact, never overspent.
+   */
   private refill(p: ProviderRuntime, periodKey: string, now: Date): Promise<void> {
     const previous = p.quota;
-    const spent: GrantSpend | null = previous ? { periodKey: previous.periodKey, used: previous.used } : null;
-    const state: QuotaState = { periodKey, units: 0, used: 0, exhaustedUntil: null, refill: null };
+    if (previous?.refill) return previous.refill;
+    const current = previous && previous.periodKey === periodKey && !(previous.exhaustedUntil && previous.exhaustedUntil > now) ? previous : null;
+    const usedAtStart = previous?.used ?? 0;
+    const spent: GrantSpend | null = previous ? { periodKey: previous.periodKey, used: usedAtStart } : null;
+    const carried = current ? Math.max(0, current.units - usedAtStart) : 0;
+    const want = GRANT_UNITS + carried;
+    // Takers wait on this state's refill when no units are left in hand (or the period changed).
+    const state: QuotaState = current ?? { periodKey, units: 0, used: 0, exhaustedUntil: null, refill: null, lastGrantShort: false };
     const run = this.ports.db
       .transaction("provider.quota", async (tx) => {
         const stored = await tx.get(docRef(collections.providers, p.id));
@@ -216,7 +231,7 @@ export class ProviderPool {
           periodKey,
           drainId: this.drainId,
           spent,
-          want: GRANT_UNITS,
+          want,
           now,
           ttlMs: GRANT_TTL_MS,
         });
@@ -225,19 +240,30 @@ export class ProviderPool {
       })
       .then((granted) => {
         if (granted) p.doc = { ...p.doc, usage: granted.usage };
-        state.units = granted?.units ?? 0;
-        if (state.units === 0) state.exhaustedUntil = nextQuotaReset(now, p.doc.resetTime, p.doc.timezone);
+        const units = granted?.units ?? 0;
+        p.quota = {
+          periodKey,
+          units,
+          used: Math.max(0, state.used - (current ? usedAtStart : 0)),
+          exhaustedUntil: units === 0 ? nextQuotaReset(now, p.doc.resetTime, p.doc.timezone) : null,
+          refill: null,
+          // The quota is nearly spent: topping up early would cost a transaction per send for nothing.
+          lastGrantShort: units < want,
+        };
       })
       .catch(() => {
-        // Nothing was stored: the old grant, still unsettled, stays this drain's; the next send asks again.
-        p.quota = { ...(previous ?? state), refill: null, exhaustedUntil: new Date(now.getTime() + 1_000) };
-      })
-      .finally(() => {
-        state.refill = null;
+        // Nothing was stored: the old grant, still unsettled, stays this drain's; with nothing left in hand,
+        // the next send asks again a second later.
+        p.quota = { ...state, refill: null, exhaustedUntil: state.used < state.units ? null : new Date(now.getTime() + 1_000) };
       });
     state.refill = run;
     p.quota = state;
     return run;
+  }
+
+  /** Grant top-ups still being written: a run's final settlement waits for them. */
+  private pendingRefills(): Promise<void>[] {
+    return [...this.providers.values()].flatMap((p) => (p.quota?.refill ? [p.quota.refill] : []));
   }
 
   /**
@@ -279,6 +305,14 @@ export class ProviderPool {
     p.pacer = slot.state;
     const wait = slot.at.getTime() - now.getTime();
     if (wait > 0) await sleep(wait);
+    // Bounded: sends woken together may keep taking the freed place from each other, and a clock that does not
+    // move (tests) must not spin; a 429 that slips through is handled like any other.
+    for (let tries = 0; tries < 5; tries++) {
+      const late = startDelayMs(p.pacer, this.ports.clock.now().getTime());
+      if (late <= 0) break;
+      await sleep(late);
+    }
+    p.pacer = recordStart(p.pacer, this.ports.clock.now().getTime());
   }
 
   /** Folds one send's result into the provider's in-memory health, so the next pick already knows. */
@@ -307,6 +341,7 @@ export class ProviderPool {
    * run (`final`) the unused part of each quota grant is given back.
    */
   async persist(now: Date, final: boolean): Promise<void> {
+    if (final) await Promise.all(this.pendingRefills());
     const touched = [...this.providers.values()].filter(
       (p) => p.outcomes.length > p.persistedOutcomes || (final && p.quota !== null),
     );

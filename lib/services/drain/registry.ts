@@ -17,6 +17,7 @@ import {
   type ShardView,
 } from "@/lib/domain/delivery/lease";
 import { KeyedLock } from "../keyed-lock";
+import type { UrgentPartitions } from "./confirmations";
 import type { ClaimedJob, DrainPorts } from "./types";
 
 /**
@@ -84,9 +85,12 @@ export class Registry {
    * in one transaction on that partition's registry document: jobs of expired leases first (bounded, resumed
    * only if untouched since their claim), then due jobs not in any lease.
    */
-  claim(only?: number): Promise<Chunk> {
+  claim(only?: number, urgent: UrgentPartitions = "unknown"): Promise<Chunk> {
     const n = this.claims++;
     const partition = only ?? (firstShardFor(this.drainId) + n) % REGISTRY_SHARDS;
+    // Looking for confirmations costs a query (a read, and a scan on the emulator) per claim: skipped where the
+    // drain's last look across partitions found none waiting.
+    const ranks = urgent === "unknown" || urgent.has(partition) ? [0, 1, 2] : [1, 2];
     const target = registryShardId(partition);
     // Each partition is swept from its head once per pass of the rotation, and after that from its cursor.
     const sweep = Math.floor(n / REGISTRY_SHARDS) % SWEEP_EVERY === 0;
@@ -122,7 +126,7 @@ export class Registry {
         }
 
         // Priority order: high (confirmations) before normal (invitations) before low (reminders), oldest first.
-        for (const rank of [0, 1, 2]) {
+        for (const rank of ranks) {
           if (jobs.length >= size) break;
           const from = sweep ? undefined : claimCursor([view], rank, now, grace);
           const due = await tx.query(collections.jobs, {
@@ -223,20 +227,15 @@ export class Registry {
 
   /** The partition of one due job, if any: where the next claim should look once a partition came back empty. */
   nextDuePartition(): Promise<number | null> {
-    return this.peek([]);
+    return this.peek();
   }
 
-  /**
-   * The partition of a due high-priority job (a confirmation), if any: claims go there first, so a guest's
-   * confirmation does not wait for the rotation to reach its partition behind a batch of invitations.
-   */
-  urgentPartition(): Promise<number | null> {
-    return this.peek([["rank", "==", 0]]);
-  }
-
-  private async peek(where: [string, "==", unknown][]): Promise<number | null> {
+  private async peek(): Promise<number | null> {
     const [due] = await this.ports.db.query("drain.peek", collections.jobs, {
-      where: [...where, ["state", "in", [...WAITING_JOB_STATES]], ["dueAt", "<=", this.ports.clock.now()]],
+      where: [
+        ["state", "in", [...WAITING_JOB_STATES]],
+        ["dueAt", "<=", this.ports.clock.now()],
+      ],
       limit: 1,
     });
     return due ? due.data.shard : null;

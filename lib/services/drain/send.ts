@@ -9,7 +9,7 @@ import { buildTemplateData } from "@/lib/domain/templates/variables";
 import type { Mailer, OutgoingEmail, SendResult } from "@/lib/ports/mailer";
 import { eventCalendar } from "../rsvp";
 import { CONFIRMATION_TEMPLATE_ID, DECLINE_NOTICE_TEMPLATE_ID, REMINDER_TEMPLATE_ID } from "../templates";
-import { countsAgainstQuota, type ProviderPool } from "./providers";
+import { countsAgainstQuota, SHORT_PAUSE_MS, type ProviderPool } from "./providers";
 import type { ClaimedJob, DrainPorts } from "./types";
 
 /**
@@ -114,8 +114,16 @@ export async function sendOne(ctx: SendContext, claimed: ClaimedJob): Promise<Se
   let mailer: Mailer = ports.simulatedMailer;
   if (!simulated) {
     const tried = new Set<string>();
+    let waited = false;
     for (;;) {
       const choice = providers.pick(job, now(), tried);
+      const pause = choice ? null : providers.rank(now());
+      if (pause && pause.usable.length === 0 && pause.nextUsableAt && !waited && pause.nextUsableAt.getTime() - now().getTime() <= SHORT_PAUSE_MS) {
+        // Every provider pauses for a moment: wait it out (the lease is checked before the send).
+        waited = true;
+        await ctx.sleep(pause.nextUsableAt.getTime() - now().getTime() + 1);
+        continue;
+      }
       if (!choice) {
         // Nothing usable right now (quota spent, circuits open): wait for the earliest comeback, do not fail.
         const at = providers.rank(now()).nextUsableAt ?? new Date(now().getTime() + 60_000);
