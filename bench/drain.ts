@@ -97,7 +97,8 @@ async function main() {
       GCLOUD_PROJECT: projectId,
       HERALD_WORKER_INTERVAL_MS: "200",
       HERALD_DRAIN_LEASE_MS: "30000",
-      HERALD_DRAIN_CLAIM_SIZE: process.env.BENCH_DRAIN_CLAIM_SIZE ?? "200",
+      // Herald sizes claims from the providers' rates; this only caps them, when set.
+      ...(process.env.BENCH_DRAIN_CLAIM_SIZE ? { HERALD_DRAIN_CLAIM_SIZE: process.env.BENCH_DRAIN_CLAIM_SIZE } : {}),
       HERALD_DRAIN_CONCURRENCY: "64",
       HERALD_BURN_FLUSH_SECONDS: "1",
       ...(drains === 1 && killAfter === null ? { HERALD_DOC_WRITE_LOG: writeLog } : {}),

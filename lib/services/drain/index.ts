@@ -31,11 +31,14 @@ export { readRegistry } from "./registry";
  * Provider health and spent quota are written back periodically and at the end (providers.ts).
  */
 
+/** A claim holds about this much sending (see claimSizeNow), between MIN_CLAIM and the configured claimSize. */
+const CLAIM_AHEAD_MS = 1_500;
+const MIN_CLAIM = 10;
 /** How often a drain may leave its rotation for a partition where a confirmation waits. */
 const URGENT_CHECK_MS = 1_000;
 
 const DEFAULTS = {
-  claimSize: 100,
+  claimSize: 500,
   leaseMs: 120_000,
   concurrency: 32,
   outcomeBatch: 240,
@@ -238,6 +241,19 @@ async function drainChunks(
       .finally(() => (persisting = null));
   }, o.persistEveryMs);
 
+  /**
+   * A claim holds what this drain can send in about CLAIM_AHEAD_MS at its providers' paced rates (its share of
+   * them), up to `claimSize`: enough that sending does not wait for the next claim, no more jobs held in one
+   * lease (and out of other drains' reach) than that.
+   */
+  let claimsSized = 0;
+  const claimSizeNow = (): number => {
+    if (settings().simulation) return o.claimSize;
+    const rate = providers.sendRatePerSecond(now(), share);
+    // The run's first claim is a quarter of that: sending starts sooner, while the next, full claim is made.
+    const aheadMs = claimsSized++ === 0 ? CLAIM_AHEAD_MS / 4 : CLAIM_AHEAD_MS;
+    return Math.min(o.claimSize, Math.max(MIN_CLAIM, Math.ceil((rate * aheadMs) / 1000)));
+  };
   let failedClaims = 0;
   let redirectedAt = 0;
   /**
@@ -253,7 +269,7 @@ async function drainChunks(
       redirectedAt = Date.now();
       target = urgent.values().next().value;
     }
-    return registry.claim(target, urgent).then(
+    return registry.claim(target, urgent, claimSizeNow()).then(
       (chunk) => {
         failedClaims = 0;
         return chunk;
@@ -302,7 +318,7 @@ async function drainChunks(
 
   const emptyPartitions = new Set<number>();
   let pausedMs = 0;
-  await registry.learnDrains().catch(() => undefined);
+  share = 1 / (await registry.learnDrains().catch(() => 1));
   let next: Promise<Chunk | null> | null = claim();
   try {
     for (;;) {

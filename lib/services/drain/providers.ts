@@ -20,7 +20,8 @@ import type { DrainPorts } from "./types";
 const QUEUE_MS_PER_PENALTY_POINT = 250;
 /**
  * Herald paces each provider a little under its configured limit: evenly spaced sends at exactly the limit
- * still land 101 in some sliding second once network jitter bunches them, and each of those is a 429.
+ * still land 101 in some sliding second once network jitter bunches them, and each of those is a 429. (A busy
+ * event loop waking several sends at once is handled separately: the pacer counts each second's starts.)
  */
 const PACING_HEADROOM = 0.9;
 /**
@@ -132,6 +133,21 @@ export class ProviderPool {
       })),
       now,
     );
+  }
+
+  /**
+   * How many emails a second this drain can send now: its share of the paced rate of every usable provider
+   * (Infinity when one has no rate limit). Claims are sized from it.
+   */
+  sendRatePerSecond(now: Date, share: number): number {
+    let total = 0;
+    for (const r of this.rank(now).usable) {
+      const { ratePerSecond, ratePerMinute } = this.get(r.id).doc;
+      const limits = [ratePerSecond, ratePerMinute ? ratePerMinute / 60 : null].filter((x): x is number => typeof x === "number" && x > 0);
+      if (limits.length === 0) return Number.POSITIVE_INFINITY;
+      total += Math.min(...limits) * PACING_HEADROOM * share;
+    }
+    return total;
   }
 
   /**

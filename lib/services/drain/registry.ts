@@ -69,23 +69,26 @@ export class Registry {
   ) {}
 
   /**
-   * Learns, once per run, which drains are live in every partition (one read each): a drain that counted only
-   * the partitions it has claimed from would take too large a share of each provider's rate limit, and draw
-   * 429s, while other drains run too.
+   * Learns, once per run, which drains are live in every partition (one read each), and returns how many share
+   * the providers: a drain that counted only the partitions it has claimed from would take too large a share of
+   * each provider's rate limit, and draw 429s, while other drains run too.
    */
-  async learnDrains(): Promise<void> {
+  async learnDrains(): Promise<number> {
     const stored = await this.ports.db.getAll("queue.claim", ALL_REGISTRY_SHARDS.map(registryRef));
     ALL_REGISTRY_SHARDS.forEach((id, i) => {
       if (!this.seen.has(id)) this.seen.set(id, { id, leases: {}, drains: stored[i]?.data.drains ?? {} });
     });
+    // This drain counts itself before its first claim makes it visible to others.
+    const live = liveDrainIds([...this.seen.values()], this.ports.clock.now(), DRAIN_LIVENESS_MS);
+    return live.includes(this.drainId) ? live.length : live.length + 1;
   }
 
   /**
-   * Claims up to `claimSize` due jobs of the next partition in this drain's rotation, highest priority first,
+   * Claims up to `size` due jobs of the next partition in this drain's rotation, highest priority first,
    * in one transaction on that partition's registry document: jobs of expired leases first (bounded, resumed
    * only if untouched since their claim), then due jobs not in any lease.
    */
-  claim(only?: number, urgent: UrgentPartitions = "unknown"): Promise<Chunk> {
+  claim(only?: number, urgent: UrgentPartitions = "unknown", size = this.options.claimSize): Promise<Chunk> {
     const n = this.claims++;
     const partition = only ?? (firstShardFor(this.drainId) + n) % REGISTRY_SHARDS;
     // Looking for confirmations costs a query (a read, and a scan on the emulator) per claim: skipped where the
@@ -95,7 +98,7 @@ export class Registry {
     // Each partition is swept from its head once per pass of the rotation, and after that from its cursor.
     const sweep = Math.floor(n / REGISTRY_SHARDS) % SWEEP_EVERY === 0;
     const leaseId = `${this.drainId}-${randomBytes(4).toString("hex")}`;
-    const { claimSize: size, leaseMs, takeoverGraceMs: grace } = this.options;
+    const { leaseMs, takeoverGraceMs: grace } = this.options;
     return this.turns.run("registry", () =>
       this.ports.db.transaction("queue.claim", async (tx) => {
         const now = this.ports.clock.now();
