@@ -6,7 +6,8 @@ import { drainWorld, httpProvider, mailServers, smtpProvider, until } from "@/te
 import type { ProviderStandin } from "@/tests/support/provider-standins";
 import type { SmtpCatcher } from "@/tests/support/smtp-catcher";
 import { sealSecret } from "./provider-config";
-import { newDrainId } from "./drain";
+import { drainQueue, newDrainId } from "./drain";
+import { MeteredFirestore, type TransactionScope } from "@/lib/adapters/firestore/db";
 import { checkInvariants } from "./doctor";
 import { resendInvitations, revokeInvitations } from "./invitations";
 import { retryFailedJobs } from "./retry-failed";
@@ -229,6 +230,28 @@ describe("a queue that never stops and never doubles", () => {
     expect((await w.job(`${id}-1`))?.state).toBe("failed");
     expect((await w.invitation(id!)).delivery.state).toBe("failed");
     expect(await w.counters()).toMatchObject({ failed: 1 });
+    await expectHealthy(w);
+  });
+});
+
+describe("a run that cannot claim", () => {
+  it("ends within its budget when a claim never comes back (an overloaded store), and the next run sends everything", async () => {
+    const smtp = await catcher();
+    const w = await drainWorld();
+    await seedProvider(w.db, "smtp", smtpProvider(smtp));
+    await w.invite(addresses(3));
+    class StuckClaims extends MeteredFirestore {
+      override transaction<R>(op: string, body: (tx: TransactionScope) => Promise<R>): Promise<R> {
+        return op === "queue.claim" ? new Promise<R>(() => undefined) : super.transaction(op, body);
+      }
+    }
+    const started = Date.now();
+    const summary = await drainQueue({ ...w.ports, db: new StuckClaims(w.raw, w.meter) }, { drainId: newDrainId(), budgetMs: 1_500 });
+    expect(Date.now() - started).toBeLessThan(6_000);
+    expect(summary).toMatchObject({ stoppedBecause: "budget", claimed: 0 });
+    expect(smtp.messages).toHaveLength(0);
+    await w.drain();
+    expect(smtp.messages).toHaveLength(3);
     await expectHealthy(w);
   });
 });

@@ -34,6 +34,8 @@ export { readRegistry } from "./registry";
 /** A claim holds about this much sending (see claimSizeNow), between MIN_CLAIM and the configured claimSize. */
 const CLAIM_AHEAD_MS = 1_500;
 const MIN_CLAIM = 10;
+/** How long after its last possible send start a run keeps retrying outcome writes (see OutcomeWriter). */
+const GIVE_UP_AFTER_LAST_START_MS = 30_000;
 /** How often a drain may leave its rotation for a partition where a confirmation waits. */
 const URGENT_CHECK_MS = 1_000;
 
@@ -226,7 +228,10 @@ async function drainChunks(
   const registry = new Registry(ports, o.drainId, { claimSize: o.claimSize, leaseMs, takeoverGraceMs: o.takeoverGraceMs });
   const confirmations = new ConfirmationWatch(ports.db, (error) => log("confirmations listener failed; every claim looks for them", { error: error.message }));
   const suppressions = new SuppressionWatch(ports.db, (error) => log("suppression list listener failed; its addresses wait for the next run", { error: error.message }));
-  const writer = new OutcomeWriter(ports.db, o.drainId, summary, { batchMax: o.outcomeBatch, flushEveryMs: o.flushEveryMs }, log, run.sleep);
+  // Outcomes that still cannot be written this long after the last send could start are left to the lease's
+  // expiry (the jobs are resent under the same idempotency keys): a run must end, not outlive its function.
+  const giveUpAt = Date.now() + (lastStart - now().getTime()) + GIVE_UP_AFTER_LAST_START_MS;
+  const writer = new OutcomeWriter(ports.db, o.drainId, summary, { batchMax: o.outcomeBatch, flushEveryMs: o.flushEveryMs, giveUpAt }, log, run.sleep);
   const events = new Map<string, EventDoc | null>();
   const templates = new Map<string, TemplateDoc | null>();
   const slots = new Semaphore(o.concurrency);
@@ -349,8 +354,17 @@ async function drainChunks(
         break;
       }
       const waitFrom = Date.now();
-      const chunk: Chunk | null = await next;
+      // A claim stuck on an overloaded or unreachable store must not hold the run past its budget.
+      const claimed = await settledBy(next, Date.now() + Math.max(0, deadline - now().getTime()));
       summary.claimWaitMs += Date.now() - waitFrom;
+      if (claimed === LATE) {
+        // Abandoned: if it does come back, its lease expires like a crashed drain's and its jobs are resumed.
+        log("a claim did not come back within the run's budget; ending this run");
+        summary.stoppedBecause = "budget";
+        next = null;
+        break;
+      }
+      const chunk = claimed;
       next = null;
       if (!chunk) break;
       summary.recovered += chunk.recovered;
@@ -408,9 +422,10 @@ async function drainChunks(
     clearInterval(persistTimer);
     suppressions.stop();
     confirmations.stop();
-    // A chunk claimed ahead but not started goes straight back to the queue.
-    const unused = next ? await next : null;
-    if (unused?.lease) await registry.release(unused.lease).catch(() => undefined);
+    // A chunk claimed ahead but not started goes straight back to the queue (one still not claimed by the time
+    // the run must end is left to its lease's expiry).
+    const unused = next ? await settledBy(next, giveUpAt) : null;
+    if (unused && unused !== LATE && unused.lease) await registry.release(unused.lease).catch(() => undefined);
     await Promise.all([...running]);
     await writer.flush();
     await Promise.all(trackers.map((t) => t.released));
@@ -424,6 +439,19 @@ async function drainChunks(
       summary.stoppedBecause = "providers_unavailable";
       summary.waitingUntil = ranking.nextUsableAt?.toISOString() ?? null;
     }
+  }
+}
+
+const LATE = Symbol("late");
+
+/** The promise's value, or LATE once `at` (epoch ms) has passed without it. */
+async function settledBy<T>(promise: Promise<T>, at: number): Promise<T | typeof LATE> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<typeof LATE>((resolve) => (timer = setTimeout(() => resolve(LATE), Math.max(0, at - Date.now()))));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -41,7 +41,8 @@ export class OutcomeWriter {
     private readonly db: MeteredFirestore,
     private readonly drainId: string,
     private readonly summary: DrainSummary,
-    private readonly options: { batchMax: number; flushEveryMs: number },
+    /** `giveUpAt` (epoch ms): past it, a failed write is not retried, so a run ends before its function's timeout. */
+    private readonly options: { batchMax: number; flushEveryMs: number; giveUpAt: number },
     private readonly log: (message: string, fields?: Record<string, unknown>) => void,
     private readonly sleep: (ms: number) => Promise<void>,
   ) {}
@@ -79,7 +80,7 @@ export class OutcomeWriter {
           await this.writeOneByOne(current);
           break;
         }
-        if (Date.now() - started > WRITE_RETRY_FOR_MS) {
+        if (Date.now() - started > WRITE_RETRY_FOR_MS || Date.now() > this.options.giveUpAt) {
           // The lease will expire and another drain resends these under the same idempotency keys.
           this.log("could not record outcomes; their jobs will be resumed after the lease expires", {
             error: (error as Error).message,
