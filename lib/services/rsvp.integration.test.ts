@@ -40,6 +40,20 @@ describe("answering an invitation", () => {
     expect((await raw.collection("invitations").doc(ids[0]!).get()).data()!.openedAt.toDate()).toEqual(openedAt);
   });
 
+  it("can leave the first-open record until after the page is answered, and records it then", async () => {
+    const { ctx, tokens, ids, raw } = await setup(["ada@example.com"]);
+    const deferred: (() => Promise<void>)[] = [];
+    const view = await openInvitation(ctx, tokens[0]!, { later: (task) => deferred.push(task) });
+    expect(view.ok).toBe(true);
+    expect((await raw.collection("invitations").doc(ids[0]!).get()).data()!.openedAt).toBeUndefined();
+    expect(deferred).toHaveLength(1);
+    await deferred[0]!();
+    expect((await raw.collection("invitations").doc(ids[0]!).get()).data()!.openedAt.toDate()).toBeInstanceOf(Date);
+    // Opened since: a later GET has nothing to record.
+    await openInvitation(ctx, tokens[0]!, { later: (task) => deferred.push(task) });
+    expect(deferred).toHaveLength(1);
+  });
+
   it("records one first open when a scanner and the guest open the link at the same moment", async () => {
     const { ctx, tokens, meter } = await setup(["ada@example.com"]);
     const before = meter.lifetimeTotals();

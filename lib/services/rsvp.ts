@@ -65,15 +65,19 @@ function goneReason(invitation: InvitationDoc, event: EventDoc | null, now: Date
  * GET of the invitation page: two reads (the invitation by id, its event) and, the first time only, one write
  * more, recording when the page was first opened. Nothing else changes on a GET, since mail scanners open links
  * too. The record is conditional on the invitation being as just read, so two first GETs at once record one
- * time, and every later GET (which sees it set) writes nothing.
+ * time, and every later GET (which sees it set) writes nothing. `later` runs the record after the response
+ * (Next's `after`): the guest's page need not wait for a write only the organiser's timeline shows.
  */
-export async function openInvitation(ctx: ServiceContext, token: string): Promise<Result<InvitationView, InvitationProblem>> {
+export async function openInvitation(
+  ctx: ServiceContext,
+  token: string,
+  options: { later?: (task: () => Promise<void>) => void } = {},
+): Promise<Result<InvitationView, InvitationProblem>> {
   const found = await findByToken(ctx, token);
   if (!found) return NOT_FOUND;
-  const [event] = await Promise.all([
-    ctx.db.get("rsvp.event", eventRef(found.data.eventId)),
-    found.data.openedAt ? null : recordFirstOpen(ctx, found.id, found.version),
-  ]);
+  const record = found.data.openedAt ? null : () => recordFirstOpen(ctx, found.id, found.version);
+  if (record && options.later) options.later(record);
+  const [event] = await Promise.all([ctx.db.get("rsvp.event", eventRef(found.data.eventId)), record && !options.later ? record() : null]);
   const gone = goneReason(found.data, event?.data ?? null, ctx.clock.now());
   if (gone) return gone;
   const e = event!.data;

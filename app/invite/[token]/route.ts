@@ -1,3 +1,4 @@
+import { after } from "next/server";
 import { limitGuest } from "@/lib/server/rate-limits";
 import { serviceContext } from "@/lib/server/services";
 import { openInvitation } from "@/lib/services/rsvp";
@@ -17,7 +18,7 @@ export async function GET(request: Request, { params }: Context): Promise<Respon
     const limited = limitGuest(request, token, "view");
     if (!limited.ok) return tooManyRequests(limited.retryAfterSeconds);
     const ctx = serviceContext();
-    const view = await openInvitation(ctx, token);
+    const view = await openInvitation(ctx, token, { later: (task) => after(task) });
     if (!view.ok) return failureResponse(view, token);
     const outcome = parseOutcome(new URL(request.url).searchParams.get("outcome"));
     return htmlResponse(invitationPage({ token, view, outcome, now: ctx.clock.now() }), 200);
