@@ -34,6 +34,8 @@ export { readRegistry } from "./registry";
 /** A claim holds about this much sending (see claimSizeNow), between MIN_CLAIM and the configured claimSize. */
 const CLAIM_AHEAD_MS = 1_500;
 const MIN_CLAIM = 10;
+/** Moments when every provider pauses that one run waits out (see SHORT_PAUSE_MS) before it ends instead. */
+const MAX_SHORT_PAUSES = 10;
 /** How long after its last possible send start a run keeps retrying outcome writes (see OutcomeWriter). */
 const GIVE_UP_AFTER_LAST_START_MS = 30_000;
 /** How often a drain may leave its rotation for a partition where a confirmation waits. */
@@ -322,7 +324,7 @@ async function drainChunks(
   };
 
   const emptyPartitions = new Set<number>();
-  let pausedMs = 0;
+  let shortPauses = 0;
   share = 1 / (await registry.learnDrains().catch(() => 1));
   let next: Promise<Chunk | null> | null = claim();
   try {
@@ -338,12 +340,12 @@ async function drainChunks(
       const ranking = providers.rank(now());
       const comeback = ranking.nextUsableAt?.getTime() ?? null;
       const shortPause = comeback !== null && comeback - now().getTime() <= SHORT_PAUSE_MS && comeback < deadline;
-      if (ranking.usable.length === 0 && !settings().simulation && shortPause && pausedMs < 2 * SHORT_PAUSE_MS) {
-        // Every provider pauses for a moment (rate limited): waited out, not worth ending the run for; a run
-        // that keeps meeting pauses ends as before, and the next one tries afresh.
-        const from = Date.now();
+      if (ranking.usable.length === 0 && !settings().simulation && shortPause && shortPauses < MAX_SHORT_PAUSES) {
+        // Every provider pauses for a moment (rate limited): waited out, not worth ending the run for. Counted,
+        // not timed: a run that keeps meeting pauses (or whose clock does not move) ends as before, and the
+        // next one tries afresh.
+        shortPauses++;
         await run.sleep(Math.max(50, comeback - now().getTime() + 1));
-        pausedMs += Date.now() - from;
         continue;
       }
       if (ranking.usable.length === 0 && !settings().simulation) {
