@@ -230,8 +230,9 @@ async function drainChunks(
   const registry = new Registry(ports, o.drainId, { claimSize: o.claimSize, leaseMs, takeoverGraceMs: o.takeoverGraceMs });
   const confirmations = new ConfirmationWatch(ports.db, (error) => log("confirmations listener failed; every claim looks for them", { error: error.message }));
   const suppressions = new SuppressionWatch(ports.db, (error) => log("suppression list listener failed; its addresses wait for the next run", { error: error.message }));
-  // Outcomes that still cannot be written this long after the last send could start are left to the lease's
-  // expiry (the jobs are resent under the same idempotency keys): a run must end, not outlive its function.
+  // Outcomes that still cannot be written this long after the last send could start are given up (their jobs
+  // are still waiting as claimed, and are resent under the same idempotency keys): a run must end, not outlive
+  // its function.
   const giveUpAt = Date.now() + (lastStart - now().getTime()) + GIVE_UP_AFTER_LAST_START_MS;
   const writer = new OutcomeWriter(ports.db, o.drainId, summary, { batchMax: o.outcomeBatch, flushEveryMs: o.flushEveryMs, giveUpAt }, log, run.sleep);
   const events = new Map<string, EventDoc | null>();

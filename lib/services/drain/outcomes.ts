@@ -81,8 +81,9 @@ export class OutcomeWriter {
           break;
         }
         if (Date.now() - started > WRITE_RETRY_FOR_MS || Date.now() > this.options.giveUpAt) {
-          // The lease will expire and another drain resends these under the same idempotency keys.
-          this.log("could not record outcomes; their jobs will be resumed after the lease expires", {
+          // The jobs are still waiting as claimed: released with the lease, a later claim resends them under the
+          // same idempotency keys.
+          this.log("could not record outcomes; their jobs will be sent again under the same idempotency keys", {
             error: (error as Error).message,
             jobs: current.length,
           });
