@@ -38,7 +38,14 @@ export async function inviteToNewEvent(guests: string[], event: Partial<EventInp
   const c = stackContext();
   await seedProvider(c.db);
   const eventId = await seedEvent(c, event);
-  const result = await inviteGuests(c, eventId, recipients(guests));
+  const result = await inviteGuests(c, eventId, recipients(guests)).catch(async (error: { code?: number }) => {
+    // The stack's worker may be claiming while this seeds: the emulator locks what a claim's transactional
+    // query scanned, and a batch that waits too long for those locks fails with UNKNOWN ("Transaction lock
+    // timeout") having written nothing. One retry; anything else is a real failure.
+    if (error?.code !== 2) throw error;
+    await new Promise((r) => setTimeout(r, 500));
+    return inviteGuests(c, eventId, recipients(guests));
+  });
   if (!result.ok) throw new Error(result.message);
   const ids = result.rows.map((r) => {
     if (r.outcome !== "invited") throw new Error(`${r.email} was not invited: ${r.outcome}`);
