@@ -4,7 +4,6 @@ import {
   collection,
   connectFirestoreEmulator,
   doc,
-  documentId,
   getFirestore,
   limit,
   onSnapshot,
@@ -306,12 +305,16 @@ const liveJobSchema = z.object({
 });
 export type LiveJob = z.infer<typeof liveJobSchema> & { id: string };
 
-/** Firestore's limit on values in one `in` filter: the tracker's page is smaller. */
+/** The tracker's page size, and so the most job listeners a page opens. */
 export const LIVE_JOBS_MAX = 30;
 
 /**
- * The jobs on screen, by id: a changed row costs one read, and a job that stops matching the page's filters
- * stays on screen with its new state instead of being replaced by another (which would cost a read each).
+ * The jobs on screen, one document listener each: a changed row costs one read, and a job that stops matching
+ * the page's filters stays on screen with its new state instead of being replaced by another (which would
+ * cost a read each). Not one `documentId in [...]` query: Firestore bills both the same, but the local
+ * emulator re-evaluates such a query against the whole job collection on every job write, which made each
+ * outcome batch of an open Tracker's drain take seconds (measured: 20 job updates, 24 ms → 4-6 s with 10,000
+ * jobs stored) and stalled the queue. Document listeners cost the emulator nothing extra.
  */
 export function subscribeJobs(
   config: PublicFirebaseConfig,
@@ -320,23 +323,34 @@ export function subscribeJobs(
   onStatus: (status: LiveStatus) => void = () => undefined,
 ): () => void {
   if (ids.length === 0) return () => undefined;
-  let first = true;
-  return listen(config, onStatus, (db, onError) =>
-    onSnapshot(
-      query(collection(db, "jobs"), where(documentId(), "in", ids.slice(0, LIVE_JOBS_MAX))),
-      (snap) => {
-        if (snap.metadata.fromCache) return;
-        meterQuerySnapshot("jobs", snap, first);
-        first = false;
-        onStatus("live");
-        onChange(snap.docs.flatMap((d) => {
-          const parsed = liveJobSchema.safeParse(d.data());
-          return parsed.success ? [{ id: d.id, ...parsed.data }] : [];
-        }));
-      },
-      onError,
-    ),
-  );
+  const onScreen = ids.slice(0, LIVE_JOBS_MAX);
+  const latest = new Map<string, LiveJob>();
+  const loaded = new Set<string>();
+  return listen(config, onStatus, (db, onError) => {
+    const stops = onScreen.map((id) =>
+      onSnapshot(
+        doc(db, "jobs", id),
+        (snap) => {
+          if (snap.metadata.fromCache) return;
+          const first = !loaded.has(id);
+          loaded.add(id);
+          countListenerReads(1, first);
+          if (!first) {
+            const version = toMillis(snap.get("updatedAt"));
+            recordDeliveries([{ path: `jobs/${id}`, version: typeof version === "number" ? version : null }]);
+          }
+          const parsed = snap.exists() ? liveJobSchema.safeParse(snap.data()) : null;
+          if (parsed?.success) latest.set(id, { id, ...parsed.data });
+          else latest.delete(id);
+          onStatus("live");
+          // Rows in the order of the page, each as last heard: one listener's news does not wait for the others.
+          onChange(onScreen.flatMap((row) => latest.get(row) ?? []));
+        },
+        onError,
+      ),
+    );
+    return () => stops.forEach((stop) => stop());
+  });
 }
 
 export type LiveWhere = readonly [field: string, op: "==" | ">=" | "<", value: string | number | boolean];
