@@ -251,7 +251,9 @@ export class ProviderPool {
           now,
           ttlMs: GRANT_TTL_MS,
         });
-        tx.update(docRef(collections.providers, p.id), { usage: granted.usage });
+        // updatedAt versions every stored state (the burn monitor's cards show usage): a write without it would
+        // look like the version before.
+        tx.update(docRef(collections.providers, p.id), { usage: granted.usage, updatedAt: now });
         return granted;
       })
       .then((granted) => {
@@ -293,7 +295,7 @@ export class ProviderPool {
         const stored = await tx.get(docRef(collections.providers, id));
         const health = stored ? claimProbe(stored.health, now, this.healthConfig) : null;
         if (!health) return null;
-        tx.update(docRef(collections.providers, id), { health });
+        tx.update(docRef(collections.providers, id), { health, updatedAt: now });
         return health;
       })
       .catch(() => null);
