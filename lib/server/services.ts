@@ -1,6 +1,10 @@
 import "server-only";
 import type { ServiceContext } from "@/lib/services/context";
+import { cachedGuestPageEvents, type GuestPageEvents } from "@/lib/services/guest-page-events";
 import { getContainer } from "./container";
+
+/** One per process: the invitation page's events are shared by every request this instance serves. */
+let guestPageEvents: GuestPageEvents | null = null;
 
 /** The context every use case takes, wired from the Next composition root; entry points call this per request. */
 export function serviceContext(): ServiceContext {
@@ -11,5 +15,6 @@ export function serviceContext(): ServiceContext {
     tokenSecret: env.HERALD_TOKEN_SECRET,
     previousTokenSecret: env.HERALD_TOKEN_SECRET_PREVIOUS,
     baseUrl: env.HERALD_BASE_URL,
+    guestPageEvents: (guestPageEvents ??= cachedGuestPageEvents(firestore.db)),
   };
 }

@@ -1,5 +1,6 @@
 import type { MeteredFirestore } from "@/lib/adapters/firestore/db";
 import type { Clock } from "@/lib/ports/clock";
+import type { GuestPageEvents } from "./guest-page-events";
 
 /**
  * What every use case needs, handed in by a composition root (Next, the worker, the Cloud Function, a test).
@@ -15,6 +16,11 @@ export interface ServiceContext {
   previousTokenSecret?: string;
   /** Public base URL, for links in emails. */
   baseUrl: string;
+  /**
+   * Where the invitation page reads the event it shows: the app keeps them for a few seconds
+   * (lib/services/guest-page-events.ts); without one, each page reads its event.
+   */
+  guestPageEvents?: GuestPageEvents;
 }
 
 /**

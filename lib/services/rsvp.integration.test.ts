@@ -4,6 +4,7 @@ import { testFirestore } from "@/tests/support/firestore";
 import { addresses, recipients, seedEvent, seedProvider, serviceContext, TEST_SECRET } from "@/tests/support/fixtures";
 import type { EventInput } from "@/lib/domain/events/schema";
 import { deleteEvent, getEvent } from "./events";
+import { cachedGuestPageEvents } from "./guest-page-events";
 import { inviteGuests, revokeInvitations } from "./invitations";
 import { answerInvitation, invitationCalendar, openInvitation } from "./rsvp";
 
@@ -38,6 +39,23 @@ describe("answering an invitation", () => {
     expect(later.writes).toBe(first.writes);
     expect(later.reads - first.reads).toBe(4);
     expect((await raw.collection("invitations").doc(ids[0]!).get()).data()!.openedAt.toDate()).toEqual(openedAt);
+  });
+
+  it("with the app's event cache, one event read serves a burst of its guests; a cancelled event refuses answers at once", async () => {
+    const { ctx: plain, tokens, eventId, raw, db, meter } = await setup(["ada@example.com", "bob@example.com", "cy@example.com"]);
+    const ctx = { ...plain, guestPageEvents: cachedGuestPageEvents(db, { ttlMs: 400 }) };
+    const before = meter.lifetimeTotals();
+    const views = await Promise.all(tokens.map((t) => openInvitation(ctx, t, { later: () => undefined })));
+    expect(views.map((v) => v.ok)).toEqual([true, true, true]);
+    // Three invitations, and their event once: concurrent misses share the read.
+    expect(meter.lifetimeTotals().reads - before.reads).toBe(4);
+
+    // Another instance starts deleting the event: the answer reads it in its transaction and refuses at once.
+    await raw.collection("events").doc(eventId).update({ lifecycle: "deleting" });
+    expect(await answerInvitation(ctx, tokens[1]!, "accept")).toMatchObject({ ok: false, code: "gone", message: expect.stringContaining("cancelled") });
+    // The page shows the event as it was for at most the cache's lifetime, then says so too.
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    expect(await openInvitation(ctx, tokens[2]!)).toMatchObject({ ok: false, code: "gone", message: expect.stringContaining("cancelled") });
   });
 
   it("can leave the first-open record until after the page is answered, and records it then", async () => {

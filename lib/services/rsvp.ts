@@ -8,6 +8,7 @@ import { decideRsvp, isLinkLive, type RsvpAnswer, type RsvpOutcome } from "@/lib
 import { matchingTokenHash, tokenHashesEqual, verifyInvitationLink } from "@/lib/domain/invitations/token";
 import type { Result, ServiceContext } from "./context";
 import { eventRef } from "./events";
+import { uncachedGuestPageEvents } from "./guest-page-events";
 import { cancelJobIfWaiting, invitationRef, jobRef, newJob } from "./invitations";
 import { announceCancellations } from "./settings";
 import { KeyedLock } from "./keyed-lock";
@@ -77,10 +78,11 @@ export async function openInvitation(
   if (!found) return NOT_FOUND;
   const record = found.data.openedAt ? null : () => recordFirstOpen(ctx, found.id, found.version);
   if (record && options.later) options.later(record);
-  const [event] = await Promise.all([ctx.db.get("rsvp.event", eventRef(found.data.eventId)), record && !options.later ? record() : null]);
-  const gone = goneReason(found.data, event?.data ?? null, ctx.clock.now());
+  const events = ctx.guestPageEvents ?? uncachedGuestPageEvents(ctx.db);
+  const [event] = await Promise.all([events.get(found.data.eventId), record && !options.later ? record() : null]);
+  const gone = goneReason(found.data, event, ctx.clock.now());
   if (gone) return gone;
-  const e = event!.data;
+  const e = event!;
   return {
     ok: true,
     invitationId: found.id,
