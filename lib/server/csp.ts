@@ -62,3 +62,10 @@ export function adminContentSecurityPolicy(context: PolicyContext): string {
 export function strictTransportSecurity(context: { emulated: boolean; development: boolean }): string | null {
   return context.emulated || context.development ? null : "max-age=63072000; includeSubDomains";
 }
+
+/** The HSTS header for this process's environment, read per call so no value is inlined into the build. */
+export function strictTransportSecurityHeader(source: Record<string, string | undefined> = process.env): Record<string, string> {
+  const emulated = Boolean(source.FIRESTORE_EMULATOR_HOST || source.FIREBASE_AUTH_EMULATOR_HOST);
+  const hsts = strictTransportSecurity({ emulated, development: source.NODE_ENV === "development" });
+  return hsts ? { "Strict-Transport-Security": hsts } : {};
+}

@@ -1,4 +1,5 @@
 import { logger } from "@/lib/log/logger";
+import { strictTransportSecurityHeader } from "@/lib/server/csp";
 import type { Failure } from "@/lib/services/context";
 import { statusFor, type FailureCode } from "@/lib/services/errors";
 import { INVITE_CSP } from "./document";
@@ -8,17 +9,16 @@ import { invitePath, problemPage } from "./pages";
  * Sent on every response under /invite, on top of the same entry in next.config.ts: the URL carries the
  * guest's secret, so no Referer may leak it, no cache may keep a copy and no search engine may index it.
  * Set here as well because the config's headers are easy to lose in a refactor and these are not optional.
+ * HSTS too: the proxy (proxy.ts) does not run for /invite, the busiest path, which needs nothing else from it.
  */
-export const INVITE_HEADERS: Readonly<Record<string, string>> = {
-  "Referrer-Policy": "no-referrer",
-  "Cache-Control": "no-store",
-  "X-Robots-Tag": "noindex",
-};
+export function inviteHeaders(): Record<string, string> {
+  return { "Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "X-Robots-Tag": "noindex", ...strictTransportSecurityHeader() };
+}
 
 export function htmlResponse(document: string, status: number): Response {
   return new Response(document, {
     status,
-    headers: { ...INVITE_HEADERS, "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": INVITE_CSP },
+    headers: { ...inviteHeaders(), "Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": INVITE_CSP },
   });
 }
 

@@ -4,7 +4,7 @@ import { readBodyLimited, TOO_LARGE } from "@/lib/server/request-body";
 import { serviceContext } from "@/lib/server/services";
 import { answerInvitation } from "@/lib/services/rsvp";
 import { invitePath } from "../../_html/pages";
-import { failureResponse, INVITE_HEADERS, problemResponse, tooManyRequests, unexpectedFailure } from "../../_html/respond";
+import { failureResponse, inviteHeaders, problemResponse, tooManyRequests, unexpectedFailure } from "../../_html/respond";
 
 type Context = { params: Promise<{ token: string }> };
 
@@ -43,7 +43,7 @@ export async function POST(request: Request, { params }: Context): Promise<Respo
     if (!result.ok) return failureResponse(result, token);
     return new Response(null, {
       status: 303,
-      headers: { ...INVITE_HEADERS, Location: `${invitePath(token)}?outcome=${result.outcome}` },
+      headers: { ...inviteHeaders, Location: `${invitePath(token)}?outcome=${result.outcome}` },
     });
   } catch (error) {
     return unexpectedFailure("invitation answer", error);

@@ -1,7 +1,7 @@
 import { limitGuest } from "@/lib/server/rate-limits";
 import { serviceContext } from "@/lib/server/services";
 import { invitationCalendar } from "@/lib/services/rsvp";
-import { failureResponse, INVITE_HEADERS, tooManyRequests, unexpectedFailure } from "../../_html/respond";
+import { failureResponse, inviteHeaders, tooManyRequests, unexpectedFailure } from "../../_html/respond";
 
 type Context = { params: Promise<{ token: string }> };
 
@@ -16,7 +16,7 @@ export async function GET(request: Request, { params }: Context): Promise<Respon
     return new Response(calendar.ics, {
       status: 200,
       headers: {
-        ...INVITE_HEADERS,
+        ...inviteHeaders,
         "Content-Type": "text/calendar; charset=utf-8",
         // The service builds the name from [a-z0-9-] only, so it needs no quoting beyond the quotes.
         "Content-Disposition": `attachment; filename="${calendar.filename}"`,
