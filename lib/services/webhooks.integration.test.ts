@@ -179,6 +179,20 @@ describe("webhooks are authenticated, applied once and in any order", () => {
     expect((await checkInvariants(w.db, w.ctx.clock)).violations).toEqual([]);
   });
 
+  it("ten different reports about one guest, posted at once, are all kept and the counters move once", async () => {
+    const w = await webhookWorld("resend", { "busy@example.com": [] });
+    const [id] = await w.invite(["busy@example.com"]);
+    await w.drain();
+    // Each write is conditional on the version it read: the losers read again and merge, none overwrites another.
+    const kinds: WebhookEventKind[] = ["deferred", "delivered", "deferred", "soft_bounce", "deferred", "delivered", "deferred", "hard_bounce", "deferred", "delivered"];
+    const statuses = await Promise.all(kinds.map((kind, i) => w.post(`${id}-1`, kind, { eventId: `msg-busy-${i}` })));
+    expect(statuses).toEqual(kinds.map(() => 200));
+    expect((await w.reports(id!)).map((r) => r.id).sort()).toEqual(kinds.map((_, i) => `resend:msg-busy-${i}`).sort());
+    expect((await w.invitation(id!)).delivery).toMatchObject({ state: "bounced", reported: "hard_bounce" });
+    expect(await w.counters()).toMatchObject({ delivered: 0, failed: 1 });
+    expect((await checkInvariants(w.db, w.ctx.clock)).violations).toEqual([]);
+  });
+
   it("a bounce that arrives before the delivered report ends as it would in the other order", async () => {
     const w = await webhookWorld("resend", { "a@example.com": [], "b@example.com": [] });
     const [a, b] = await w.invite(["a@example.com", "b@example.com"]);

@@ -1,4 +1,5 @@
-import type { MeteredFirestore, TransactionScope } from "@/lib/adapters/firestore/db";
+import type { Snapshot } from "@/lib/adapters/firestore/collection";
+import { isFailedPrecondition, type MeteredFirestore, type WriteSet } from "@/lib/adapters/firestore/db";
 import type { DeliveryReportDoc, InvitationDoc } from "@/lib/adapters/firestore/schemas";
 import {
   invitationIdOfJob,
@@ -27,9 +28,9 @@ import { suppressionKeyOf, writeSuppressions } from "./suppression";
  * list's shard. A replay costs the read only. Reports about one invitation in one request share the read and the
  * write.
  *
- * Replays are recognised by the provider's event id kept in the invitation's report history, inside the same
- * transaction that applies the report, so two deliveries of one webhook at once apply it once. The merge itself
- * (lib/domain/delivery/reports.ts) makes the order of reports irrelevant.
+ * Replays are recognised by the provider's event id kept in the invitation's report history, checked against
+ * the version the write is conditional on (see applyReports), so two deliveries of one webhook at once apply it
+ * once. The merge itself (lib/domain/delivery/reports.ts) makes the order of reports irrelevant.
  *
  * A report about an email whose outcome the queue has not recorded yet (the invitation's delivery still says
  * "queued": the webhook outran the drain's outcome batch) is left for later: the request answers 503 and the
@@ -134,7 +135,7 @@ export async function receiveWebhook(
   const worker = async () => {
     for (let next = groups.shift(); next; next = groups.shift()) {
       const [invitationId, reports] = next;
-      const counted = await ctx.db.transaction("webhook.apply", (tx) => applyReports(tx, ctx.clock.now(), invitationId, reports));
+      const counted = await applyReports(ctx.db, ctx.clock, invitationId, reports);
       summary.applied += counted.applied;
       summary.replayed += counted.replayed;
       summary.pending += counted.pending;
@@ -157,24 +158,49 @@ function suppressionEntry(report: ProviderReport, invitationId: string | null, e
   };
 }
 
-/** One invitation's reports from one request, inside a transaction: read, merge, write once. */
-async function applyReports(
-  tx: TransactionScope,
+/** How often a report is re-read and merged again when its invitation changed between the read and the write. */
+const MAX_ATTEMPTS = 10;
+
+/**
+ * One invitation's reports from one request: read, merge, write once, with the invitation's update time as the
+ * write's precondition. A write that loses a race (another report, a replay of this one, the drain's outcome,
+ * an answer) fails as a whole and is merged again from a fresh read, so a replay is still applied once and no
+ * write overwrites one it did not see. Not a transaction: nothing is locked while the request is answered, so
+ * 50 reports at once do not queue behind each other (on the emulator they did, a p99 of 6.7 s).
+ */
+async function applyReports(db: MeteredFirestore, clock: Clock, invitationId: string, reports: readonly ProviderReport[]) {
+  for (let attempt = 1; ; attempt++) {
+    const inv = await db.get("webhook.apply", invitationRef(invitationId));
+    const batch = db.batch("webhook.apply");
+    const counted = planReports(batch, clock.now(), invitationId, inv, reports);
+    if (batch.size === 0) return counted;
+    try {
+      await batch.commit();
+      return counted;
+    } catch (error) {
+      if (!isFailedPrecondition(error) || attempt >= MAX_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** What one invitation's reports change, as writes into `w` (the invitation's conditional on the version read). */
+function planReports(
+  w: WriteSet,
   now: Date,
   invitationId: string,
+  snap: Snapshot<InvitationDoc> | null,
   reports: readonly ProviderReport[],
-): Promise<Omit<WebhookSummary, "ignored"> & { ignored: number }> {
+): Omit<WebhookSummary, "ignored"> & { ignored: number } {
   const counted = { applied: 0, replayed: 0, pending: 0, ignored: 0 };
-  const inv = await tx.get(invitationRef(invitationId));
-  if (!inv) {
+  if (!snap) {
     // Deleted with its event: nothing to record it on, but a dead address is dead for every event.
     const dead = reports.filter((r) => suppresses(r.kind) && r.email);
-    writeSuppressions(tx, dead.map((r) => suppressionEntry(r, null, r.email!)));
+    writeSuppressions(w, dead.map((r) => suppressionEntry(r, null, r.email!)));
     counted.applied = dead.length;
     counted.ignored = reports.length - dead.length;
     return counted;
   }
-
+  const inv = snap.data;
   const seen = new Set(inv.deliveryReports.map((r) => r.id));
   const history: DeliveryReportDoc[] = [...inv.deliveryReports];
   const suppressed: SuppressionEntry[] = [];
@@ -208,16 +234,20 @@ async function applyReports(
   }
   if (counted.applied === 0) return counted;
 
-  tx.update(invitationRef(invitationId), {
-    deliveryReports: history.slice(-KEPT_REPORTS),
-    ...(moved && delivery ? deliveryUpdate(delivery, now) : {}),
-    updatedAt: now,
-  });
+  w.update(
+    invitationRef(invitationId),
+    {
+      deliveryReports: history.slice(-KEPT_REPORTS),
+      ...(moved && delivery ? deliveryUpdate(delivery, now) : {}),
+      updatedAt: now,
+    },
+    { ifVersion: snap.version },
+  );
   if (moved && delivery) {
     const deltas = counterDeltas(countable(inv), { status: inv.status, deliveryState: delivery.state });
-    if (Object.keys(deltas).length > 0) tx.update(eventRef(inv.eventId), counterUpdate(deltas));
+    if (Object.keys(deltas).length > 0) w.update(eventRef(inv.eventId), counterUpdate(deltas));
   }
-  writeSuppressions(tx, suppressed);
+  writeSuppressions(w, suppressed);
   return counted;
 }
 
