@@ -1,6 +1,7 @@
 import "server-only";
 import type { ServiceContext } from "@/lib/services/context";
-import { cachedGuestPageEvents, type GuestPageEvents } from "@/lib/services/guest-page-events";
+import type { GuestPageEvents } from "@/lib/services/guest-page-events";
+import { cachedGuestPageEvents } from "@/lib/services/guest-page-events-cache";
 import { getContainer } from "./container";
 
 /** One per process: the invitation page's events are shared by every request this instance serves. */

@@ -18,7 +18,7 @@ export interface ServiceContext {
   baseUrl: string;
   /**
    * Where the invitation page reads the event it shows: the app keeps them for a few seconds
-   * (lib/services/guest-page-events.ts); without one, each page reads its event.
+   * (lib/services/guest-page-events-cache.ts); without one, each page reads its event.
    */
   guestPageEvents?: GuestPageEvents;
 }

@@ -1,36 +1,13 @@
-import { LRUCache } from "lru-cache";
 import type { MeteredFirestore } from "@/lib/adapters/firestore/db";
 import type { EventDoc } from "@/lib/adapters/firestore/schemas";
 import { eventRef } from "./events";
 
-/** Where the invitation page gets the event it shows. */
+/**
+ * Where the invitation page gets the event it shows. The app passes a cache
+ * (guest-page-events-cache.ts); anything else reads the event each time.
+ */
 export interface GuestPageEvents {
   get(eventId: string): Promise<EventDoc | null>;
-}
-
-/**
- * The events invitation pages show, kept in this process for a few seconds. An event's guests open their links
- * in bursts (everyone gets the email within minutes), and every page needs the same event document: without
- * this, each page costs two reads (the invitation and its event), and the second read is half the page's
- * latency under load. Concurrent misses for one event share one read.
- *
- * What may be stale, for at most `ttlMs`: the details shown and the "full" notice. Nothing decided from it is
- * written: the answer POST reads the event inside its transaction, so a cancelled event or a full one refuses
- * the answer at once. A serverless instance keeps its own copy; more instances only mean more misses.
- */
-export function cachedGuestPageEvents(db: MeteredFirestore, options: { ttlMs?: number; max?: number } = {}): GuestPageEvents {
-  const cache = new LRUCache<string, { doc: EventDoc | null }>({
-    max: options.max ?? 1_000,
-    ttl: options.ttlMs ?? 5_000,
-    // A missing event is cached too (its links answer 410): a burst of clicks on a deleted event's mail costs one read.
-    fetchMethod: async (eventId) => ({ doc: (await db.get("rsvp.event", eventRef(eventId)))?.data ?? null }),
-  });
-  return {
-    async get(eventId) {
-      const entry = await cache.fetch(eventId);
-      return entry?.doc ?? null;
-    },
-  };
 }
 
 /** No cache: every page reads its event (service tests, scripts). */

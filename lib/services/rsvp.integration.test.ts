@@ -4,7 +4,7 @@ import { testFirestore } from "@/tests/support/firestore";
 import { addresses, recipients, seedEvent, seedProvider, serviceContext, TEST_SECRET } from "@/tests/support/fixtures";
 import type { EventInput } from "@/lib/domain/events/schema";
 import { deleteEvent, getEvent } from "./events";
-import { cachedGuestPageEvents } from "./guest-page-events";
+import { cachedGuestPageEvents } from "./guest-page-events-cache";
 import { inviteGuests, revokeInvitations } from "./invitations";
 import { answerInvitation, invitationCalendar, openInvitation } from "./rsvp";
 
