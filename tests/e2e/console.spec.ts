@@ -225,6 +225,26 @@ test("the Tracker finds a guest by address and shows every attempt; the CSV expo
   for (const line of lines) expect(line).not.toMatch(/(^|,)"?[=+\-@\t\r]/);
 });
 
+test("a Tracker row changes state while the page stays open: queued, then sent once sending resumes", async ({ page }) => {
+  test.setTimeout(120_000);
+  const [email] = guests("watched", 1);
+  await setHalted(fs().db, clock, true, "e2e: hold the queue");
+  try {
+    await invite([email!]);
+    await signInAsAdmin(page);
+    await page.goto(`/admin/tracker?q=${encodeURIComponent(email!)}`);
+    const row = page.getByTestId("tracker-row");
+    await expect(row).toHaveCount(1);
+    await expect(page.getByTestId("live-status").first()).toHaveText("Live");
+    await expect(row).not.toHaveAttribute("data-state", "completed");
+    await setHalted(fs().db, clock, false, "e2e: release the queue");
+    // No reload: the row's own listener brings the sent state.
+    await expect(row).toHaveAttribute("data-state", "completed", { timeout: 60_000 });
+  } finally {
+    await setHalted(fs().db, clock, false, "e2e clean-up");
+  }
+});
+
 test("both pages are usable on a phone and readable on a desktop (screenshots for the record)", async ({ page }, info) => {
   await signInAsAdmin(page);
   // On a phone the tracker's menus fold away: the newest email is on the first screen, the menus one tap away.
