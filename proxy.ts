@@ -1,27 +1,29 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { isDecodableActionRequest } from "@/lib/server/action-request";
-import { adminContentSecurityPolicy, strictTransportSecurity } from "@/lib/server/csp";
+import { adminContentSecurityPolicy, strictTransportSecurityHeader } from "@/lib/server/csp";
 
 /**
  * Runs before every page and route handler but the invitation pages' (Next 16's "proxy", formerly middleware).
  * Pages get a Content-Security-Policy with a fresh nonce, passed on in the request's own CSP header, from which
  * Next puts it on every script it writes. Outside the emulators every response also gets HSTS. The invitation
  * pages set their own stricter policy and HSTS (app/invite/_html/respond.ts): they are what guests' clicks and
- * mail scanners hit in bursts, and skipping the proxy there took a measurable share of each request's CPU. A server action call Next could not decode is refused here with a
- * 400 rather than reaching Next's decoder, which would answer 500.
+ * mail scanners hit in bursts, and skipping the proxy there took a measurable share of each request's CPU.
+ * A server action call Next could not decode is refused here with a 400 rather than reaching Next's decoder,
+ * which would answer 500.
  */
 export async function proxy(request: NextRequest) {
   const env = readEnv(process.env);
-  const hsts = strictTransportSecurity(env);
+  // The same HSTS header the invitation pages send, from the same reading of the environment.
+  const hsts = strictTransportSecurityHeader(process.env);
   if (request.method === "POST" && request.headers.has("next-action") && !(await isDecodableActionRequest(request))) {
     return new NextResponse("That request was not understood.", {
       status: 400,
-      headers: { "content-type": "text/plain; charset=utf-8", ...(hsts ? { "Strict-Transport-Security": hsts } : {}) },
+      headers: { "content-type": "text/plain; charset=utf-8", ...hsts },
     });
   }
   if (request.nextUrl.pathname.startsWith("/api/")) {
     const response = NextResponse.next();
-    if (hsts) response.headers.set("Strict-Transport-Security", hsts);
+    for (const [name, value] of Object.entries(hsts)) response.headers.set(name, value);
     return response;
   }
 
@@ -30,7 +32,7 @@ export async function proxy(request: NextRequest) {
   headers.set("content-security-policy", policy);
   const response = NextResponse.next({ request: { headers } });
   response.headers.set("Content-Security-Policy", policy);
-  if (hsts) response.headers.set("Strict-Transport-Security", hsts);
+  for (const [name, value] of Object.entries(hsts)) response.headers.set(name, value);
   return response;
 }
 
