@@ -34,6 +34,8 @@ export const SHORT_PAUSE_MS = 5_000;
 const GRANT_UNITS = 200;
 /** A grant is topped up when this few of its units are left, before sends have to wait for it. */
 const GRANT_LOW_WATER = GRANT_UNITS / 4;
+/** A probe claim that could not be written is tried again after this. */
+const PROBE_RETRY_MS = 1_000;
 /** A grant outlives any run; a crashed drain's grant frees itself (counted as spent) after this. */
 const GRANT_TTL_MS = 10 * 60_000;
 
@@ -58,6 +60,10 @@ interface ProviderRuntime {
   quota: QuotaState | null;
   /** Outcomes already persisted (the rest go out with the next persist). */
   persistedOutcomes: number;
+  /** This drain's probe claim being written: its other sends go elsewhere instead of claiming again. */
+  probeClaim: Promise<boolean> | null;
+  /** A claim that failed to commit is not tried again before this (a contended document, not a verdict). */
+  probeRetryAt: number;
 }
 
 /** Providers count an email they accepted or rejected for its content; not one they never took. */
@@ -80,7 +86,17 @@ export class ProviderPool {
   static async load(ports: DrainPorts, drainId: string, rateLimitWaitMs: number): Promise<ProviderPool> {
     const pool = new ProviderPool(ports, drainId, rateLimitWaitMs);
     for (const snap of await ports.db.query("drain.providers", collections.providers, { limit: 50 })) {
-      pool.providers.set(snap.id, { id: snap.id, doc: snap.data, mailer: null, pacer: null, outcomes: [], quota: null, persistedOutcomes: 0 });
+      pool.providers.set(snap.id, {
+        id: snap.id,
+        doc: snap.data,
+        mailer: null,
+        pacer: null,
+        outcomes: [],
+        quota: null,
+        persistedOutcomes: 0,
+        probeClaim: null,
+        probeRetryAt: 0,
+      });
     }
     return pool;
   }
@@ -194,26 +210,30 @@ export class ProviderPool {
 
   /**
    * Takes one unit of the provider's daily quota for a send about to be paced and made. The grant is topped up
-   * in the background when it runs low, so sends keep flowing while the provider document is written: a send
-   * waits for a grant only when this drain's units are all used. False: nothing left for this drain now.
+   * in the background when it runs low, so sends keep flowing while the provider document is written.
+   * "refilling": this drain's units are all used and a top-up is being written; with `wait`, the send waits
+   * for it instead (the caller's last resort: on a contended document that write can take seconds, and a send
+   * that another provider can carry must not sit behind it). "none": nothing left for this drain now.
    */
-  async takeQuota(id: string, now: Date): Promise<boolean> {
+  async takeQuota(id: string, now: Date, options: { wait: boolean } = { wait: true }): Promise<"taken" | "refilling" | "none"> {
     const p = this.get(id);
-    if (p.doc.dailyQuota === null) return true;
+    if (p.doc.dailyQuota === null) return "taken";
     const periodKey = quotaPeriodKey(now, p.doc.resetTime, p.doc.timezone);
     for (let tries = 0; tries < 3; tries++) {
       const q = p.quota;
       if (q && q.periodKey === periodKey) {
-        if (q.exhaustedUntil && q.exhaustedUntil > now) return false;
+        if (q.exhaustedUntil && q.exhaustedUntil > now) return "none";
         if (q.used < q.units) {
           q.used++;
           if (!q.refill && !q.lastGrantShort && q.units - q.used <= GRANT_LOW_WATER) void this.refill(p, periodKey, now);
-          return true;
+          return "taken";
         }
       }
-      await this.refill(p, periodKey, now);
+      const refill = this.refill(p, periodKey, now);
+      if (!options.wait) return "refilling";
+      await refill;
     }
-    return false;
+    return "none";
   }
 
   /** A send that never reached the provider gives its unit back. */
@@ -286,21 +306,38 @@ export class ProviderPool {
 
   /**
    * The half-open circuit's single probe, claimed on the provider document before it is sent: the write is
-   * what stops a concurrent drain from probing at the same time.
+   * what stops a concurrent drain from probing at the same time. One claim per drain at a time: every send
+   * that ranks the provider as a probe while a claim is out goes elsewhere. Each claim is a transaction on the
+   * one document every drain's quota grants also write, and dozens of them at once queued those grants for
+   * seconds and stalled every drain's sends (bench:drain, four drains).
    */
   async claimProbe(id: string, now: Date): Promise<boolean> {
     const p = this.get(id);
-    const claimed = await this.ports.db
+    if (p.probeClaim || now.getTime() < p.probeRetryAt) return false;
+    const claim = this.ports.db
       .transaction("provider.probe", async (tx) => {
         const stored = await tx.get(docRef(collections.providers, id));
-        const health = stored ? claimProbe(stored.health, now, this.healthConfig) : null;
-        if (!health) return null;
+        if (!stored) return { claimed: false, health: null };
+        const health = claimProbe(stored.health, now, this.healthConfig);
+        if (!health) return { claimed: false, health: stored.health };
         tx.update(docRef(collections.providers, id), { health, updatedAt: now });
-        return health;
+        return { claimed: true, health };
       })
-      .catch(() => null);
-    if (claimed) p.doc = { ...p.doc, health: claimed };
-    return claimed !== null;
+      .then(({ claimed, health }) => {
+        // Not claimed: another drain's probe is out, or its answer already closed the circuit. Either way the
+        // stored health is the truth this drain's sends should be ranked by, plus what it saw since.
+        if (health) p.doc = { ...p.doc, health: claimed ? health : applyOutcomes(health, p.outcomes.slice(p.persistedOutcomes), this.healthConfig) };
+        return claimed;
+      })
+      .catch(() => {
+        p.probeRetryAt = now.getTime() + PROBE_RETRY_MS;
+        return false;
+      })
+      .finally(() => {
+        p.probeClaim = null;
+      });
+    p.probeClaim = claim;
+    return claim;
   }
 
   /** Throws when the stored secret cannot be decrypted (a rotated key): the caller treats that as bad credentials. */
@@ -364,34 +401,41 @@ export class ProviderPool {
       (p) => p.outcomes.length > p.persistedOutcomes || (final && p.quota !== null),
     );
     if (touched.length === 0) return;
-    await this.ports.db.transaction("provider.health", async (tx) => {
-      const stored = await tx.getAll(touched.map((p) => docRef(collections.providers, p.id)));
-      touched.forEach((p, i) => {
-        const current = stored[i];
-        if (!current) return;
-        const fresh = p.outcomes.slice(p.persistedOutcomes);
-        const update: Record<string, unknown> = {
-          health: applyOutcomes(current.health, fresh, this.healthConfig),
-          // The burn monitor's 24-hour view of this provider, persisted with health at no extra write.
-          hourly: foldHourlyStats(current.hourly ?? [], fresh, now),
-          updatedAt: now,
-        };
-        if (p.quota && current.dailyQuota !== null && final) {
-          let periodKey: string | null = null;
-          try {
-            periodKey = quotaPeriodKey(now, current.resetTime, current.timezone);
-          } catch {
-            periodKey = null; // a misconfigured zone is reported by the ranking
-          }
-          if (periodKey) update.usage = settleQuota(current.usage, this.drainId, { periodKey: p.quota.periodKey, used: p.quota.used }, periodKey, now);
+    // One transaction per provider, not one over all of them: a transaction holds every document it read until
+    // it commits, and the providers' documents are each contended by every drain's grants and probes.
+    await Promise.all(touched.map((p) => this.persistOne(p, now, final)));
+  }
+
+  private async persistOne(p: ProviderRuntime, now: Date, final: boolean): Promise<void> {
+    const through = p.outcomes.length;
+    const fresh = p.outcomes.slice(p.persistedOutcomes, through);
+    const merged = await this.ports.db.transaction("provider.health", async (tx) => {
+      const current = await tx.get(docRef(collections.providers, p.id));
+      if (!current) return null;
+      const health = applyOutcomes(current.health, fresh, this.healthConfig);
+      const update: Record<string, unknown> = {
+        health,
+        // The burn monitor's 24-hour view of this provider, persisted with health at no extra write.
+        hourly: foldHourlyStats(current.hourly ?? [], fresh, now),
+        updatedAt: now,
+      };
+      if (p.quota && current.dailyQuota !== null && final) {
+        let periodKey: string | null = null;
+        try {
+          periodKey = quotaPeriodKey(now, current.resetTime, current.timezone);
+        } catch {
+          periodKey = null; // a misconfigured zone is reported by the ranking
         }
-        tx.update(docRef(collections.providers, p.id), update);
-      });
+        if (periodKey) update.usage = settleQuota(current.usage, this.drainId, { periodKey: p.quota.periodKey, used: p.quota.used }, periodKey, now);
+      }
+      tx.update(docRef(collections.providers, p.id), update);
+      return health;
     });
-    for (const p of touched) {
-      p.persistedOutcomes = p.outcomes.length;
-      if (final) p.quota = null;
-    }
+    p.persistedOutcomes = through;
+    if (final) p.quota = null;
+    // What every drain has seen, plus this drain's outcomes since the read: another drain's probe may have
+    // closed the circuit, or its failures opened it, and this drain's ranking should know.
+    if (merged) p.doc = { ...p.doc, health: applyOutcomes(merged, p.outcomes.slice(through), this.healthConfig) };
   }
 
   async close(): Promise<void> {

@@ -114,9 +114,19 @@ export async function sendOne(ctx: SendContext, claimed: ClaimedJob): Promise<Se
   let mailer: Mailer = ports.simulatedMailer;
   if (!simulated) {
     const tried = new Set<string>();
+    /** Providers passed over while this drain's grant on them is being topped up. */
+    const refilling: string[] = [];
     let waited = false;
     for (;;) {
-      const choice = providers.pick(job, now(), tried);
+      let choice = providers.pick(job, now(), tried);
+      let mayWaitForGrant = false;
+      if (!choice && refilling.length > 0) {
+        // Nothing else can carry it now: wait for a grant after all.
+        const id = refilling.shift()!;
+        choice = providers.rank(now()).usable.find((r) => r.id === id && !r.probe) ?? null;
+        if (!choice) continue;
+        mayWaitForGrant = true;
+      }
       const pause = choice ? null : providers.rank(now());
       if (pause && pause.usable.length === 0 && pause.nextUsableAt && !waited && pause.nextUsableAt.getTime() - now().getTime() <= SHORT_PAUSE_MS) {
         // Every provider pauses for a moment: wait it out (the lease is checked before the send).
@@ -144,7 +154,11 @@ export async function sendOne(ctx: SendContext, claimed: ClaimedJob): Promise<Se
       }
       if (choice.probe && !(await providers.claimProbe(choice.id, now()))) continue;
       // Quota is taken before the rate-limit wait, so sends waiting together cannot all spend the last unit.
-      if (!(await providers.takeQuota(choice.id, now()))) continue;
+      // A claimed probe waits for its grant: passing it over would leave the circuit half-open until the
+      // claim times out.
+      const quota = await providers.takeQuota(choice.id, now(), { wait: mayWaitForGrant || choice.probe });
+      if (quota === "refilling") refilling.push(choice.id);
+      if (quota !== "taken") continue;
       providerId = choice.id;
       probe = choice.probe;
       break;
