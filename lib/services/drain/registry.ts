@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { docRef } from "@/lib/adapters/firestore/collection";
 import { fieldOps } from "@/lib/adapters/firestore/db";
-import { collections, type StoredLease } from "@/lib/adapters/firestore/schemas";
+import type { Snapshot } from "@/lib/adapters/firestore/collection";
+import { collections, type JobDoc, type StoredLease } from "@/lib/adapters/firestore/schemas";
 import { WAITING_JOB_STATES, isWaiting } from "@/lib/domain/delivery/job";
 import {
   ALL_REGISTRY_SHARDS,
@@ -56,7 +57,11 @@ function shardView(id: string, doc: { leases: Record<string, StoredLease>; drain
 }
 
 export class Registry {
-  /** Claims, renewals and releases of this process take turns instead of contending for the same documents. */
+  /**
+   * Claims, renewals and releases of this process take turns on each partition's document instead of
+   * contending for it; on different partitions they do not wait for each other (a renewal queued behind a
+   * slow claim elsewhere let leases expire and other drains resend their jobs).
+   */
   private readonly turns = new KeyedLock();
   private claims = 0;
   /** What this drain last saw of each partition's live drains, to count the drains sharing providers. */
@@ -99,10 +104,43 @@ export class Registry {
     const sweep = Math.floor(n / REGISTRY_SHARDS) % SWEEP_EVERY === 0;
     const leaseId = `${this.drainId}-${randomBytes(4).toString("hex")}`;
     const { leaseMs, takeoverGraceMs: grace } = this.options;
-    return this.turns.run("registry", () =>
-      this.ports.db.transaction("queue.claim", async (tx) => {
+    return this.turns.run(target, async () => {
+      // Due jobs are found before the transaction, not by a query inside it: a transactional query holds its
+      // locks (on the emulator, over what it scanned) while outcome writes and other drains' claims wait or
+      // abort. The partition's registry is read first; if the transaction finds it unchanged, no lease was
+      // taken or released in between, so no job found was claimed, sent and released meanwhile (a job
+      // cancelled meanwhile is stopped at send time, as one cancelled just after its claim is). If it changed,
+      // the jobs found are read again inside the transaction.
+      const [before] = await this.ports.db.getAll("queue.claim", [registryRef(target)]);
+      const seen = shardView(target, before?.data ?? null);
+      const seenLeased = leasedJobIds([seen]);
+      const found: Snapshot<JobDoc>[] = [];
+      const asOf = this.ports.clock.now();
+      // Priority order: high (confirmations) before normal (invitations) before low (reminders), oldest first.
+      for (const rank of ranks) {
+        if (found.length >= size) break;
+        const from = sweep ? undefined : claimCursor([seen], rank, asOf, grace);
+        const due = await this.ports.db.query("queue.claim", collections.jobs, {
+          where: [
+            ["rank", "==", rank],
+            ["shard", "==", partition],
+            ["state", "in", [...WAITING_JOB_STATES]],
+            ["dueAt", "<=", asOf],
+          ],
+          orderBy: [
+            ["dueAt", "asc"],
+            ["__name__", "asc"],
+          ],
+          startAfter: from ? [from.dueAt, from.id] : undefined,
+          limit: size - found.length + (sweep ? seenLeased.size : Math.min(seenLeased.size, SKIP_SLACK)),
+        });
+        found.push(...due.filter((snap) => !seenLeased.has(snap.id)));
+      }
+
+      return this.ports.db.transaction("queue.claim", async (tx) => {
         const now = this.ports.clock.now();
-        const stored = await tx.get(registryRef(target));
+        const [current] = await tx.getSnapshots([registryRef(target)]);
+        const stored = current?.data ?? null;
         const view = shardView(target, stored);
         const leased = leasedJobIds([view]);
         const leases = { ...view.leases } as Record<string, StoredLease>;
@@ -110,8 +148,8 @@ export class Registry {
         const jobs: ClaimedJob[] = [];
         const picks = pickTakeover([view], now, grace, size, this.drainId);
         const pickedIds = picks.flatMap((p) => p.jobIds);
-        const current = await tx.getSnapshots(pickedIds.map((id) => docRef(collections.jobs, id)));
-        const byId = new Map(pickedIds.map((id, i) => [id, current[i] ?? null]));
+        const pickedSnaps = await tx.getSnapshots(pickedIds.map((id) => docRef(collections.jobs, id)));
+        const byId = new Map(pickedIds.map((id, i) => [id, pickedSnaps[i] ?? null]));
         let recovered = 0;
         for (const pick of picks) {
           const dead = leases[pick.leaseId]!;
@@ -128,29 +166,15 @@ export class Registry {
           else leases[pick.leaseId] = { ...dead, jobs: rest };
         }
 
-        // Priority order: high (confirmations) before normal (invitations) before low (reminders), oldest first.
-        for (const rank of ranks) {
+        let candidates = found;
+        if ((current?.version ?? null) !== (before?.version ?? null)) {
+          const again = await tx.getSnapshots(found.map((snap) => docRef(collections.jobs, snap.id)));
+          candidates = again.filter((snap): snap is Snapshot<JobDoc> => snap !== null && isWaiting(snap.data.state) && snap.data.dueAt <= now);
+        }
+        for (const snap of candidates) {
           if (jobs.length >= size) break;
-          const from = sweep ? undefined : claimCursor([view], rank, now, grace);
-          const due = await tx.query(collections.jobs, {
-            where: [
-              ["rank", "==", rank],
-              ["shard", "==", partition],
-              ["state", "in", [...WAITING_JOB_STATES]],
-              ["dueAt", "<=", now],
-            ],
-            orderBy: [
-              ["dueAt", "asc"],
-              ["__name__", "asc"],
-            ],
-            startAfter: from ? [from.dueAt, from.id] : undefined,
-            limit: size - jobs.length + (sweep ? leased.size : Math.min(leased.size, SKIP_SLACK)),
-          });
-          for (const snap of due) {
-            if (jobs.length >= size) break;
-            if (leased.has(snap.id) || byId.has(snap.id)) continue;
-            jobs.push({ id: snap.id, job: snap.data, version: snap.version, resumed: false });
-          }
+          if (leased.has(snap.id) || byId.has(snap.id)) continue;
+          jobs.push({ id: snap.id, job: snap.data, version: snap.version, resumed: false });
         }
 
         const drains = Object.fromEntries(
@@ -187,8 +211,8 @@ export class Registry {
           else tx.create(registryRef(target), { leases, drains });
         }
         return { lease, jobs, recovered, drains, now };
-      }),
-    ).then(({ lease, jobs, recovered, drains, now }) => {
+      });
+    }).then(({ lease, jobs, recovered, drains, now }) => {
       this.seen.set(target, { id: target, leases: {}, drains });
       return { partition, lease, jobs, recovered, liveDrains: liveDrainIds([...this.seen.values()], now, DRAIN_LIVENESS_MS).length };
     });
@@ -200,7 +224,7 @@ export class Registry {
    */
   renew(lease: Lease): Promise<boolean> {
     return this.turns
-      .run("registry", () =>
+      .run(lease.shardId, () =>
         this.ports.db.transaction("queue.renew", async (tx) => {
           const now = this.ports.clock.now();
           const shard = await tx.get(registryRef(lease.shardId));
@@ -223,7 +247,7 @@ export class Registry {
    * claimable again at once. Needs no read.
    */
   release(lease: Lease): Promise<void> {
-    return this.turns.run("registry", () =>
+    return this.turns.run(lease.shardId, () =>
       this.ports.db.update("queue.release", registryRef(lease.shardId), { [`leases.${lease.id}`]: fieldOps.delete() }),
     );
   }
