@@ -203,9 +203,16 @@ async function main() {
     let lost = 0;
     let stuck = 0;
     let sameKeyResends = 0;
+    // Why the jobs that did not finish are waiting (their state, the reason Herald gave, attempts spent), so a
+    // run with stuck jobs says what held them.
+    const stuckReasons: Record<string, number> = {};
     for (const doc of jobs.docs) {
-      const job = doc.data() as { state: string; to: { email: string } };
-      if (job.state !== "completed" && job.state !== "failed") stuck++;
+      const job = doc.data() as { state: string; to: { email: string }; waitingReason?: string | null; lastError?: { errorClass: string } | null; attempts: number };
+      if (job.state !== "completed" && job.state !== "failed") {
+        stuck++;
+        const why = `${job.state}: ${job.waitingReason ?? job.lastError?.errorClass ?? "no reason"}, ${job.attempts} attempts`;
+        stuckReasons[why] = (stuckReasons[why] ?? 0) + 1;
+      }
       if (job.state === "completed" && !acceptedBy.has(job.to.email)) lost++;
     }
     lost += JOBS - jobs.size;
@@ -230,6 +237,7 @@ async function main() {
       sameKeyResends: Math.max(0, sameKeyResends),
       lost,
       stuck,
+      stuckReasons,
       readsPerEmail: Number((totals.reads / Math.max(1, delivered)).toFixed(3)),
       writesPerEmail: Number((totals.writes / Math.max(1, delivered)).toFixed(3)),
       peakRssMb: Math.round(peakRssKb / 1024),
@@ -269,6 +277,7 @@ async function main() {
         duplicates: normal?.duplicates,
         lost: normal?.lost,
         stuck: normal?.stuck,
+        stuckReasons: normal?.stuckReasons,
         readsPerEmail: normal?.readsPerEmail,
         writesPerEmail: normal?.writesPerEmail,
         hottestDocWritesPerSecond: normal?.hottest?.writesPerSecond ?? null,
@@ -288,6 +297,7 @@ async function main() {
           duplicates: four.duplicates,
           lost: four.lost,
           stuck: four.stuck,
+          stuckReasons: four.stuckReasons,
           rateLimited: four.rateLimited,
           readsPerEmail: four.readsPerEmail,
           writesPerEmail: four.writesPerEmail,
