@@ -39,6 +39,8 @@ const MIN_CLAIM = 10;
 const MAX_SHORT_PAUSES = 10;
 /** How long after its last possible send start a run keeps retrying outcome writes (see OutcomeWriter). */
 const GIVE_UP_AFTER_LAST_START_MS = 30_000;
+/** How long the end of a run waits for a claim made ahead that it will not use, before moving on. */
+const UNUSED_CLAIM_WAIT_MS = 2_000;
 /** How often a drain may leave its rotation for a partition where a confirmation waits. */
 const URGENT_CHECK_MS = 1_000;
 
@@ -251,14 +253,16 @@ async function drainChunks(
   }, o.persistEveryMs);
 
   /**
-   * A claim holds what this drain can send in about CLAIM_AHEAD_MS at its providers' paced rates (its share of
-   * them), up to `claimSize`: enough that sending does not wait for the next claim, no more jobs held in one
-   * lease (and out of other drains' reach) than that.
+   * A claim holds what all drains together send in about CLAIM_AHEAD_MS at the providers' paced rates, up to
+   * `claimSize`: enough that sending does not wait for the next claim. Not this drain's share of that: on the
+   * emulator every claim's query sorts the whole queue (its CPU went to little else with four drains), and N
+   * drains claiming 1/N as much made N times as many claims for the same mail. A drain then holds N times
+   * what it sends in CLAIM_AHEAD_MS, a few seconds, well inside its lease.
    */
   let claimsSized = 0;
   const claimSizeNow = (): number => {
     if (settings().simulation) return o.claimSize;
-    const rate = providers.sendRatePerSecond(now(), share);
+    const rate = providers.sendRatePerSecond(now());
     // The run's first claim is a quarter of that: sending starts sooner, while the next, full claim is made.
     const aheadMs = claimsSized++ === 0 ? CLAIM_AHEAD_MS / 4 : CLAIM_AHEAD_MS;
     return Math.min(o.claimSize, Math.max(MIN_CLAIM, Math.ceil((rate * aheadMs) / 1000)));
@@ -327,7 +331,9 @@ async function drainChunks(
 
   const emptyPartitions = new Set<number>();
   let shortPauses = 0;
-  share = 1 / (await registry.learnDrains().catch(() => 1));
+  // Bounded like a claim: a store that does not answer must not hold the run past its budget.
+  const drainsSeen = await settledBy(registry.learnDrains(), Date.now() + Math.max(0, deadline - now().getTime())).catch(() => 1);
+  share = 1 / (drainsSeen === LATE ? 1 : drainsSeen);
   let next: Promise<Chunk | null> | null = claim();
   try {
     for (;;) {
@@ -362,9 +368,12 @@ async function drainChunks(
       const claimed = await settledBy(next, Date.now() + Math.max(0, deadline - now().getTime()));
       summary.claimWaitMs += Date.now() - waitFrom;
       if (claimed === LATE) {
-        // Abandoned: if it does come back, its lease expires like a crashed drain's and its jobs are resumed.
+        // Abandoned, not waited for: if it does come back, its lease is given back at once (in a function that is
+        // frozen first, it expires like a crashed drain's and its jobs are resumed). Held for the lease's length,
+        // those jobs made the tail of a four-drain bench run.
         log("a claim did not come back within the run's budget; ending this run");
         summary.stoppedBecause = "budget";
+        void next.then((late) => (late?.lease ? registry.release(late.lease) : undefined)).catch(() => undefined);
         next = null;
         break;
       }
@@ -426,10 +435,12 @@ async function drainChunks(
     clearInterval(persistTimer);
     suppressions.stop();
     confirmations.stop();
-    // A chunk claimed ahead but not started goes straight back to the queue (one still not claimed by the time
-    // the run must end is left to its lease's expiry).
-    const unused = next ? await settledBy(next, giveUpAt) : null;
-    if (unused && unused !== LATE && unused.lease) await registry.release(unused.lease).catch(() => undefined);
+    // A chunk claimed ahead but not started goes straight back to the queue; one that has not come back
+    // shortly after the run ended is given back whenever it does (or left to its lease's expiry).
+    const pending = next;
+    const unused = pending ? await settledBy(pending, Math.min(giveUpAt, Date.now() + UNUSED_CLAIM_WAIT_MS)) : null;
+    if (unused === LATE) void pending?.then((late) => (late?.lease ? registry.release(late.lease) : undefined)).catch(() => undefined);
+    else if (unused?.lease) await registry.release(unused.lease).catch(() => undefined);
     await Promise.all([...running]);
     await writer.flush();
     await Promise.all(trackers.map((t) => t.released));

@@ -152,16 +152,16 @@ export class ProviderPool {
   }
 
   /**
-   * How many emails a second this drain can send now: its share of the paced rate of every usable provider
+   * How many emails a second all drains together can send now: the paced rate of every usable provider
    * (Infinity when one has no rate limit). Claims are sized from it.
    */
-  sendRatePerSecond(now: Date, share: number): number {
+  sendRatePerSecond(now: Date): number {
     let total = 0;
     for (const r of this.rank(now).usable) {
       const { ratePerSecond, ratePerMinute } = this.get(r.id).doc;
       const limits = [ratePerSecond, ratePerMinute ? ratePerMinute / 60 : null].filter((x): x is number => typeof x === "number" && x > 0);
       if (limits.length === 0) return Number.POSITIVE_INFINITY;
-      total += Math.min(...limits) * PACING_HEADROOM * share;
+      total += Math.min(...limits) * PACING_HEADROOM;
     }
     return total;
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { docRef } from "@/lib/adapters/firestore/collection";
-import { fieldOps } from "@/lib/adapters/firestore/db";
+import { fieldOps, isAlreadyExists, isFailedPrecondition } from "@/lib/adapters/firestore/db";
 import type { Snapshot } from "@/lib/adapters/firestore/collection";
 import { collections, type JobDoc, type StoredLease } from "@/lib/adapters/firestore/schemas";
 import { WAITING_JOB_STATES, isWaiting } from "@/lib/domain/delivery/job";
@@ -33,6 +33,8 @@ export const registryRef = (shardId: string) => docRef(collections.queue, shardI
 const DRAIN_LIVENESS_MS = 90_000;
 /** Every this many passes over the partitions, a claim starts from a partition's head to pick up jobs behind its cursor. */
 const SWEEP_EVERY = 4;
+/** Conditional lease writes a claim tries before it fails (and the drain tries another partition). */
+const CLAIM_ATTEMPTS = 5;
 /** In-flight jobs a cursor claim may have to read past (rerouted retries still in a live lease). */
 const SKIP_SLACK = 50;
 
@@ -105,12 +107,12 @@ export class Registry {
     const leaseId = `${this.drainId}-${randomBytes(4).toString("hex")}`;
     const { leaseMs, takeoverGraceMs: grace } = this.options;
     return this.turns.run(target, async () => {
-      // Due jobs are found before the transaction, not by a query inside it: a transactional query holds its
-      // locks (on the emulator, over what it scanned) while outcome writes and other drains' claims wait or
-      // abort. The partition's registry is read first; if the transaction finds it unchanged, no lease was
-      // taken or released in between, so no job found was claimed, sent and released meanwhile (a job
-      // cancelled meanwhile is stopped at send time, as one cancelled just after its claim is). If it changed,
-      // the jobs found are read again inside the transaction.
+      // No transaction: a transactional query holds its locks (on the emulator, over everything it scanned)
+      // while outcome writes and other drains' claims wait or abort, and four drains spent most of each run
+      // waiting on claims. The partition's registry is read, due jobs are found, and the lease is written only
+      // if the registry is still the version read (no lease taken or released in between, so no job found
+      // was claimed, sent and released meanwhile). A job cancelled meanwhile is stopped at send time, as one
+      // cancelled just after its claim is.
       const [before] = await this.ports.db.getAll("queue.claim", [registryRef(target)]);
       const seen = shardView(target, before?.data ?? null);
       const seenLeased = leasedJobIds([seen]);
@@ -137,10 +139,11 @@ export class Registry {
         found.push(...due.filter((snap) => !seenLeased.has(snap.id)));
       }
 
-      return this.ports.db.transaction("queue.claim", async (tx) => {
+      let registry = before;
+      let candidates = found;
+      for (let attempt = 1; ; attempt++) {
         const now = this.ports.clock.now();
-        const [current] = await tx.getSnapshots([registryRef(target)]);
-        const stored = current?.data ?? null;
+        const stored = registry?.data ?? null;
         const view = shardView(target, stored);
         const leased = leasedJobIds([view]);
         const leases = { ...view.leases } as Record<string, StoredLease>;
@@ -148,7 +151,7 @@ export class Registry {
         const jobs: ClaimedJob[] = [];
         const picks = pickTakeover([view], now, grace, size, this.drainId);
         const pickedIds = picks.flatMap((p) => p.jobIds);
-        const pickedSnaps = await tx.getSnapshots(pickedIds.map((id) => docRef(collections.jobs, id)));
+        const pickedSnaps = pickedIds.length > 0 ? await this.ports.db.getAll("queue.claim", pickedIds.map((id) => docRef(collections.jobs, id))) : [];
         const byId = new Map(pickedIds.map((id, i) => [id, pickedSnaps[i] ?? null]));
         let recovered = 0;
         for (const pick of picks) {
@@ -166,11 +169,6 @@ export class Registry {
           else leases[pick.leaseId] = { ...dead, jobs: rest };
         }
 
-        let candidates = found;
-        if ((current?.version ?? null) !== (before?.version ?? null)) {
-          const again = await tx.getSnapshots(found.map((snap) => docRef(collections.jobs, snap.id)));
-          candidates = again.filter((snap): snap is Snapshot<JobDoc> => snap !== null && isWaiting(snap.data.state) && snap.data.dueAt <= now);
-        }
         for (const snap of candidates) {
           if (jobs.length >= size) break;
           if (leased.has(snap.id) || byId.has(snap.id)) continue;
@@ -204,14 +202,26 @@ export class Registry {
           };
           lease = { id: leaseId, shardId: target, expiresAt, jobIds: jobs.map((j) => j.id) };
         }
-        if (jobs.length > 0 || picks.length > 0) {
-          // create() for a partition's first claim: two transactions that both read it missing must not both
-          // write it, or both would lease the same jobs.
-          if (stored) tx.set(registryRef(target), { leases, drains });
-          else tx.create(registryRef(target), { leases, drains });
+        if (jobs.length === 0 && picks.length === 0) return { lease, jobs, recovered, drains, now };
+        // Written only if the partition is still as read: create() for its first claim, else an update
+        // conditional on the version read. Either way, two drains that read the same state cannot both lease
+        // the same jobs; the loser reads again.
+        const write = this.ports.db.batch("queue.claim");
+        if (registry) write.update(registryRef(target), { leases, drains }, { ifVersion: registry.version });
+        else write.create(registryRef(target), { leases, drains });
+        try {
+          await write.commit();
+          return { lease, jobs, recovered, drains, now };
+        } catch (error) {
+          if (!(isFailedPrecondition(error) || isAlreadyExists(error)) || attempt >= CLAIM_ATTEMPTS) throw error;
         }
-        return { lease, jobs, recovered, drains, now };
-      });
+        // Another claim, renewal or release wrote the partition since it was read: read it again, and the jobs
+        // found (one may have been claimed, sent and released meanwhile).
+        [registry] = await this.ports.db.getAll("queue.claim", [registryRef(target)]);
+        const again = await this.ports.db.getAll("queue.claim", found.map((snap) => docRef(collections.jobs, snap.id)));
+        const asOfNow = this.ports.clock.now();
+        candidates = again.filter((snap): snap is Snapshot<JobDoc> => snap !== null && isWaiting(snap.data.state) && snap.data.dueAt <= asOfNow);
+      }
     }).then(({ lease, jobs, recovered, drains, now }) => {
       this.seen.set(target, { id: target, leases: {}, drains });
       return { partition, lease, jobs, recovered, liveDrains: liveDrainIds([...this.seen.values()], now, DRAIN_LIVENESS_MS).length };
