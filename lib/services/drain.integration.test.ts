@@ -1,13 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { docRef } from "@/lib/adapters/firestore/collection";
 import { collections } from "@/lib/adapters/firestore/schemas";
+import { shardOfInvitation } from "@/lib/domain/delivery/lease";
 import { deriveInvitationToken } from "@/lib/domain/invitations/token";
 import { addresses, seedProvider, TEST_SECRET } from "@/tests/support/fixtures";
-import { drainWorld, httpProvider, mailServers, smtpProvider } from "@/tests/support/drain-world";
+import { drainWorld, httpProvider, mailServers, smtpProvider, until } from "@/tests/support/drain-world";
 import { seedExpiredLease } from "@/tests/support/leases";
 import { decodeBody } from "@/tests/support/smtp-catcher";
 import { drainQueue, newDrainId } from "./drain";
 import { deleteEvent } from "./events";
+import { revokeInvitations } from "./invitations";
 import { answerInvitation, openInvitation } from "./rsvp";
 import { setHalted, setSimulation } from "./settings";
 
@@ -253,6 +255,30 @@ describe("the queue drain", () => {
     await deleteEvent(w.ctx, w.eventId);
     await w.drain();
     expect(smtp.messages).toHaveLength(0);
+  });
+
+  it("does not re-send a taken-over job whose slow drain records it before the new drain sends it", async () => {
+    const resend = await standin("resend");
+    const w = await world();
+    // One send a second: the second job waits its turn after the takeover, long enough to be recorded meanwhile.
+    await seedProvider(w.db, "rs", httpProvider("rs", "resend", resend, { ratePerSecond: 1 }));
+    // Two guests in one partition, so one claim takes both over; the other guests' jobs are cancelled.
+    const ids = await w.invite(addresses(12));
+    const pair = ids.filter((id) => ids.some((other) => other !== id && shardOfInvitation(other) === shardOfInvitation(id)));
+    pair.splice(0, pair.length, ...pair.filter((id) => shardOfInvitation(id) === shardOfInvitation(pair[0]!)).slice(0, 2));
+    await revokeInvitations(w.ctx, ids.filter((id) => !pair.includes(id)));
+    const jobIds = pair.map((id) => `${id}-1`);
+    await seedExpiredLease(w.db, jobIds);
+    const draining = w.drain();
+    await until(() => resend.requests.length === 1);
+    const sentFirst = String(resend.requests[0]!.headers["idempotency-key"]);
+    const late = jobIds.find((id) => id !== sentFirst)!;
+    // The drain that held the lease was only slow: its outcome for the other job lands now.
+    await w.raw.collection("jobs").doc(late).update({ state: "completed", completedAt: new Date(), updatedAt: new Date() });
+    const summary = await draining;
+    expect(summary).toMatchObject({ recovered: 2, sent: 1 });
+    expect(resend.requests).toHaveLength(1);
+    expect((await w.job(late))?.state).toBe("completed");
   });
 
   it("re-sends the jobs of a crashed drain's expired lease with the same idempotency key, counting the attempt", async () => {

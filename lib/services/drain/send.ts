@@ -69,6 +69,12 @@ async function invitationFacts(ports: DrainPorts, job: JobDoc): Promise<Invitati
   };
 }
 
+/** One read, for resumed jobs only (rare): the job is still the version its takeover read. */
+async function stillAsClaimed(ports: DrainPorts, claimed: ClaimedJob): Promise<boolean> {
+  const [snap] = await ports.db.getAll("drain.resumeCheck", [docRef(collections.jobs, claimed.id)]);
+  return snap?.version === claimed.version;
+}
+
 function refused(verdict: Exclude<SendVerdict, { send: true }>, at: Date): SendStep {
   switch (verdict.action) {
     case "hold":
@@ -194,6 +200,12 @@ export async function sendOne(ctx: SendContext, claimed: ClaimedJob): Promise<Se
   if (!last.send) {
     giveBack();
     return refused(last, now());
+  }
+  if (claimed.resumed && !(await stillAsClaimed(ports, claimed))) {
+    // Taken over from a lease that expired while its drain was only slow: that drain's outcome has landed since
+    // (it sent this email), and sending again would be a second email under the same key.
+    giveBack();
+    return { kind: "released", reason: "Its previous drain recorded it after all" };
   }
 
   const result = await mailer.send(email).catch(
