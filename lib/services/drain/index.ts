@@ -21,10 +21,10 @@ export { readRegistry } from "./registry";
  *
  *  1. safety first: nothing due costs one read; then the runtime settings (halt, simulation, cancellations)
  *     arrive through a listener, so each later check costs no read;
- *  2. claim: a transaction on the queue registry's shards records a lease (owner, expiry, job versions); jobs
- *     of a dead drain's expired lease are taken over a bounded number at a time. A chunk holds about 1.5 s of
- *     sending, and the next one is claimed while it sends; claims go first where a confirmation waits
- *     (confirmations.ts, a listener);
+ *  2. claim: a write conditional on the version of one queue registry partition records a lease (owner,
+ *     expiry, job versions); jobs of a dead drain's expired lease are taken over a bounded number at a time.
+ *     A chunk holds about 1.5 s of all drains' sending, and the next one is claimed while it sends; claims go
+ *     first where a confirmation waits (confirmations.ts, a listener);
  *  3. send each job through the best-ranked usable provider (send.ts), with "may this email be sent now?"
  *     asked right before the send; a send starts only if it can finish and be recorded within its lease;
  *  4. record outcomes (outcomes.ts) in conditional batches at least every couple of seconds, then release
