@@ -104,7 +104,7 @@ describe("drains sharing what they learn about a provider's health", () => {
     }
   });
 
-  it("a send passes over a provider whose grant is being topped up, and can still wait for it as a last resort", async () => {
+  it("a take that may not wait is told a grant is coming, and a take that may wait gets a unit", async () => {
     const smtp = await startSmtpCatcher();
     try {
       const w = await drainWorld();
