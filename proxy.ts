@@ -3,11 +3,13 @@ import { isDecodableActionRequest } from "@/lib/server/action-request";
 import { adminContentSecurityPolicy, strictTransportSecurityHeader } from "@/lib/server/csp";
 
 /**
- * Runs before every page and route handler but the invitation pages' (Next 16's "proxy", formerly middleware).
+ * Runs before every page and route handler but the invitation pages' and the provider webhooks' (Next 16's
+ * "proxy", formerly middleware).
  * Pages get a Content-Security-Policy with a fresh nonce, passed on in the request's own CSP header, from which
  * Next puts it on every script it writes. Outside the emulators every response also gets HSTS. The invitation
  * pages set their own stricter policy and HSTS (app/invite/_html/respond.ts): they are what guests' clicks and
- * mail scanners hit in bursts, and skipping the proxy there took a measurable share of each request's CPU.
+ * mail scanners hit in bursts, and skipping the proxy there took a measurable share of each request's CPU. The
+ * webhooks, which providers post in bursts, set their own HSTS for the same reason (lib/server/webhooks.ts).
  * A server action call Next could not decode is refused here with a 400 rather than reaching Next's decoder,
  * which would answer 500.
  */
@@ -53,7 +55,7 @@ export const config = {
   // Static files need no policy; prefetches carry no HTML.
   matcher: [
     {
-      source: "/((?!_next/static|_next/image|favicon.ico|invite/).*)",
+      source: "/((?!_next/static|_next/image|favicon.ico|invite/|api/webhooks/).*)",
       missing: [
         { type: "header", key: "next-router-prefetch" },
         { type: "header", key: "purpose", value: "prefetch" },

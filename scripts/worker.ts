@@ -23,7 +23,7 @@ async function main() {
       const run = runDrain(container, BUDGET_MS);
       running = run;
       const summary = await run;
-      if (summary.claimed > 0 || (summary.reminders?.queued ?? 0) > 0) logger.info("queue drained", { ...summary });
+      if (summary.claimed > 0 || (summary.reminders?.queued ?? 0) > 0 || (summary.webhooks?.applied ?? 0) > 0) logger.info("queue drained", { ...summary });
     } catch (error) {
       logger.error("drain failed", { error });
     }

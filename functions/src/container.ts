@@ -11,6 +11,7 @@ import { mathRandom, systemClock } from "../../lib/ports/clock";
 import { BurnGuard } from "../../lib/services/burn-guard";
 import { drainQueue, newDrainId, type DrainPorts, type DrainSummary } from "../../lib/services/drain";
 import { queueDueReminders, type ReminderSummary } from "../../lib/services/reminders/scheduler";
+import { applyWebhookInbox, type WebhookSummary } from "../../lib/services/webhooks";
 import { logger } from "../../lib/log/logger";
 
 export interface DrainContainer {
@@ -61,25 +62,36 @@ function tuning(source: Record<string, string | undefined>) {
 
 /** Reminders are queued first, within a slice of the run, so they leave in the drain that follows. */
 const REMINDER_BUDGET_SHARE = 0.25;
+/** Provider reports go before both: a bounce recorded now keeps the drain from mailing that address again. */
+const WEBHOOK_BUDGET_SHARE = 0.15;
 /** An idle run's few reads wait this long for a flush: one write per idle run would dwarf what it counts. */
 const IDLE_FLUSH_AFTER_MS = 60_000;
 
 /**
  * One scheduled run: the burn guard first (from what it already knows, no read) and alongside while the drain
- * sends; then the reminders that came due, queued so they leave in the drain that follows; the drain within a
+ * sends; then the provider reports in the webhook inbox; then the reminders that came due, queued so they leave in the drain that follows; the drain within a
  * budget shorter than the function's timeout; the guard once more after a run that sent anything (reading the
  * day's totals when they are stale), so a queue drained in short runs is guarded too; then the burn meter's
  * flush (a function instance may be frozen right after returning, so nothing is left for a timer). A run that
  * did nothing reads nothing for the guard and flushes only counts older than a minute; a frozen instance keeps
  * them for its next run.
  */
-export async function runDrain(container: DrainContainer, budgetMs: number): Promise<DrainSummary & { reminders: ReminderSummary | null }> {
+export async function runDrain(
+  container: DrainContainer,
+  budgetMs: number,
+): Promise<DrainSummary & { reminders: ReminderSummary | null; webhooks: WebhookSummary | null }> {
   let summary: DrainSummary | undefined;
   let reminders: ReminderSummary | null = null;
+  let webhooks: WebhookSummary | null = null;
   await container.guard.checkKnown().catch((error: Error) => logger.warn("burn guard check failed", { error: error.message }));
   const stopGuard = container.guard.watch();
   try {
     const started = Date.now();
+    webhooks = await applyWebhookInbox(container.ports, { budgetMs: budgetMs * WEBHOOK_BUDGET_SHARE }).catch((error: Error) => {
+      // The reports stay in the inbox for the next run; the queue must not wait for them.
+      logger.error("could not apply provider reports", { error: error.message });
+      return null;
+    });
     reminders = await queueDueReminders(container.ports, { runId: container.drainId, budgetMs: budgetMs * REMINDER_BUDGET_SHARE }).catch(
       (error: Error) => {
         // Reminders can wait for the next run; the queue must not.
@@ -93,11 +105,11 @@ export async function runDrain(container: DrainContainer, budgetMs: number): Pro
       ...tuning(process.env),
     });
     if (summary.claimed > 0) await container.guard.check().catch((error: Error) => logger.warn("burn guard check failed", { error: error.message }));
-    return { ...summary, reminders };
+    return { ...summary, reminders, webhooks };
   } finally {
     stopGuard();
     const { meter } = container.firestore;
-    const idle = summary !== undefined && summary.claimed === 0 && (reminders?.queued ?? 0) === 0;
+    const idle = summary !== undefined && summary.claimed === 0 && (reminders?.queued ?? 0) === 0 && (webhooks?.applied ?? 0) === 0;
     await (idle ? meter.flushIfOlderThan(IDLE_FLUSH_AFTER_MS) : meter.flush());
   }
 }

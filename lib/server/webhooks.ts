@@ -2,6 +2,7 @@ import "server-only";
 import { webhookReader } from "@/lib/adapters/email/webhooks";
 import type { WebhookProvider } from "@/lib/domain/delivery/reports";
 import { logger } from "@/lib/log/logger";
+import { strictTransportSecurityHeader } from "./csp";
 import { statusFor } from "@/lib/services/errors";
 import { receiveWebhook, WebhookKeyring } from "@/lib/services/webhooks";
 import { getContainer } from "./container";
@@ -12,13 +13,12 @@ import { serviceContext } from "./services";
 /**
  * The provider webhooks (/api/webhooks/sendgrid, /api/webhooks/resend): public, authenticated by the
  * provider's signature alone. The body is read no further than a limit before anything else, and the client
- * address is rate limited like every public route.
+ * address is rate limited like every public route. A verified delivery is stored in the webhook inbox and
+ * answered 200 at once; the scheduled run applies it (lib/services/webhooks.ts).
  */
 
 /** SendGrid batches events up to 768 KB per post; Resend posts one event, a few KB. */
 const MAX_BODY_BYTES: Record<WebhookProvider, number> = { sendgrid: 1024 * 1024, resend: 64 * 1024 };
-/** How soon a provider should try again when the queue had not yet recorded an email a report is about. */
-const PENDING_RETRY_SECONDS = 30;
 
 let keyring: WebhookKeyring | undefined;
 
@@ -28,8 +28,9 @@ function webhookKeyring(): WebhookKeyring {
   return keyring;
 }
 
+/** HSTS here as on the invitation pages: the proxy (proxy.ts) does not run for the webhooks, which need nothing else from it. */
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  Response.json(body, { status, headers: { "Cache-Control": "no-store", ...headers } });
+  Response.json(body, { status, headers: { "Cache-Control": "no-store", ...strictTransportSecurityHeader(), ...headers } });
 
 export async function handleWebhook(request: Request, provider: WebhookProvider): Promise<Response> {
   try {
@@ -42,12 +43,9 @@ export async function handleWebhook(request: Request, provider: WebhookProvider)
       header: (name) => request.headers.get(name),
     });
     if (!result.ok) return json(statusFor(result.code), { error: result.message });
-    const { applied, replayed, ignored, pending } = result;
-    if (pending > 0) {
-      // Not an error: the provider delivers the webhook again, and what was applied now is recognised as a replay.
-      return json(503, { applied, replayed, ignored, pending }, { "Retry-After": String(PENDING_RETRY_SECONDS) });
-    }
-    return json(200, { applied, replayed, ignored });
+    // Stored, not yet applied: the scheduled run (the worker, locally) records it on the invitation.
+    const { received, replayed, ignored } = result;
+    return json(200, { received, replayed, ignored });
   } catch (error) {
     logger.error(`${provider} webhook failed`, { error });
     return json(500, { error: "Herald could not record this webhook; deliver it again later" });

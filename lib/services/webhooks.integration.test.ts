@@ -20,12 +20,14 @@ import { startWebhookReceiver, type WebhookReceiver } from "@/tests/support/webh
 import { checkInvariants } from "./doctor";
 import { inviteGuests, resendInvitations } from "./invitations";
 import { sealWebhookKey } from "./provider-config";
+import { applyWebhookInbox, type WebhookSummary } from "./webhooks";
 import { findSuppressed, listSuppressionRemovals, listSuppressions, removeSuppression, writeSuppressions } from "./suppression";
 
 /**
  * The whole loop, locally: the drain sends through a SendGrid or Resend stand-in, the stand-in reports what
- * became of each email through a webhook signed as the real service signs it, and Herald's webhook handler
- * (the same service the route calls) records it on the invitation, the counters and the suppression list.
+ * became of each email through a webhook signed as the real service signs it, Herald's webhook handler (the
+ * same service the route calls) stores it in the webhook inbox, and the applier (what the scheduled run and
+ * the worker call) records it on the invitation, the counters and the suppression list.
  */
 
 const keys = standinWebhookKeys();
@@ -40,10 +42,19 @@ interface WebhookWorld extends DrainWorld {
   /** A webhook about `jobId`, signed with `key` (the provider's own by default), posted to Herald. */
   post(jobId: string, kind: WebhookEventKind, options?: { signedWith?: "own" | "other" | "none"; eventId?: string }): Promise<number>;
   reports(invitationId: string): Promise<{ id: string; kind: string }[]>;
+  /** One applier run, as the scheduled run makes it. */
+  apply(): Promise<WebhookSummary>;
+  /** Every webhook the stand-in had to send has been answered, and an applier run has recorded them. */
+  settle(): Promise<WebhookSummary>;
+  inbox(): Promise<number>;
 }
 
-async function webhookWorld(provider: WebhookProvider, eventsFor: Record<string, WebhookEventKind[]> = {}): Promise<WebhookWorld> {
-  const w = await drainWorld();
+async function webhookWorld(
+  provider: WebhookProvider,
+  eventsFor: Record<string, WebhookEventKind[]> = {},
+  options: { now?: () => Date } = {},
+): Promise<WebhookWorld> {
+  const w = await drainWorld(options);
   const receiver = await startWebhookReceiver(w.db, w.ctx.clock, TEST_CREDENTIALS_KEY);
   const start = provider === "sendgrid" ? startSendgridStandin : startResendStandin;
   const standin = await start({
@@ -76,7 +87,13 @@ async function webhookWorld(provider: WebhookProvider, eventsFor: Record<string,
     return postWebhook(receiver.url(provider), signed);
   };
   const reports = async (invitationId: string) => ((await w.invitation(invitationId)).deliveryReports ?? []) as { id: string; kind: string }[];
-  return { ...w, receiver, standin, post, reports };
+  const apply = () => applyWebhookInbox(w.ctx, { budgetMs: 10_000 });
+  const settle = async () => {
+    await standin.webhooksSettled();
+    return apply();
+  };
+  const inbox = async () => (await w.raw.collection("webhookInbox").get()).size;
+  return { ...w, receiver, standin, post, reports, apply, settle, inbox };
 }
 
 async function catcher(): Promise<SmtpCatcher> {
@@ -93,7 +110,7 @@ describe("the webhook loop through the provider stand-ins", () => {
     });
     const [ok, gone, grumpy] = await w.invite(["ok@example.com", "gone@example.com", "grumpy@example.com"]);
     await w.drain();
-    await w.standin.webhooksSettled();
+    await w.settle();
 
     expect((await w.invitation(ok!)).delivery).toMatchObject({ state: "sent", reported: "delivered" });
     expect((await w.invitation(gone!)).delivery).toMatchObject({ state: "bounced", reported: "hard_bounce" });
@@ -106,7 +123,8 @@ describe("the webhook loop through the provider stand-ins", () => {
       ["gone@example.com", "hard_bounce", "sendgrid"],
       ["grumpy@example.com", "complaint", "sendgrid"],
     ]);
-    expect(w.receiver.answers.every((a) => a.status === 200 || a.status === 503)).toBe(true);
+    expect(w.receiver.answers.every((a) => a.status === 200)).toBe(true);
+    expect(await w.inbox()).toBe(0);
     const report = await checkInvariants(w.db, w.ctx.clock);
     expect(report.violations).toEqual([]);
   });
@@ -118,7 +136,7 @@ describe("the webhook loop through the provider stand-ins", () => {
     });
     const [full, slow] = await w.invite(["full@example.com", "slow@example.com"]);
     await w.drain();
-    await w.standin.webhooksSettled();
+    await w.settle();
 
     expect((await w.invitation(full!)).delivery).toMatchObject({ state: "failed", reported: "soft_bounce" });
     expect((await w.invitation(full!)).delivery.error).toContain("Soft bounce reported by Resend: MailboxFull:");
@@ -129,19 +147,49 @@ describe("the webhook loop through the provider stand-ins", () => {
     expect((await checkInvariants(w.db, w.ctx.clock)).violations).toEqual([]);
   });
 
-  it("a report that outruns the drain's outcome is answered 503 and applied when the provider delivers it again", async () => {
-    const w = await webhookWorld("resend");
+  it("a report that outruns the drain's outcome waits in the inbox and is applied once the outcome is recorded", async () => {
+    let now = new Date();
+    const w = await webhookWorld("resend", {}, { now: () => now });
     const [id] = await w.invite(["early@example.com"]);
-    // Nothing recorded yet: the invitation still says queued.
-    expect(await w.post(`${id}-1`, "hard_bounce", { eventId: "msg_early" })).toBe(503);
+    // Nothing recorded yet: the invitation still says queued, so the report waits.
+    expect(await w.post(`${id}-1`, "hard_bounce", { eventId: "msg_early" })).toBe(200);
+    expect(await w.apply()).toMatchObject({ applied: 0, pending: 1 });
     expect(await w.reports(id!)).toEqual([]);
     expect((await findSuppressed(w.db, "test", ["early@example.com"])).size).toBe(0);
+    expect(await w.inbox()).toBe(1);
 
     await w.drain();
     await w.standin.webhooksSettled();
-    expect(await w.post(`${id}-1`, "hard_bounce", { eventId: "msg_early" })).toBe(200);
+    // The stand-in's own "delivered" is applied; the early bounce is not due again for a little while.
+    expect(await w.apply()).toMatchObject({ applied: 1, pending: 0 });
+    expect((await w.invitation(id!)).delivery).toMatchObject({ state: "sent", reported: "delivered" });
+    now = new Date(now.getTime() + 31_000);
+    expect(await w.apply()).toMatchObject({ applied: 1, pending: 0 });
     expect((await w.invitation(id!)).delivery).toMatchObject({ state: "bounced", reported: "hard_bounce" });
     expect(await w.counters()).toMatchObject({ delivered: 0, failed: 1 });
+    expect(await w.inbox()).toBe(0);
+    expect((await checkInvariants(w.db, w.ctx.clock)).violations).toEqual([]);
+  });
+
+  it("answers a burst at the cost of one write per delivery and no read; an empty inbox costs the applier one read", async () => {
+    const w = await webhookWorld("resend", { "burst@example.com": [] });
+    const [id] = await w.invite(["burst@example.com"]);
+    await w.drain();
+    // The first request reads the providers' webhook keys, which are then kept for a minute.
+    expect(await w.post(`${id}-1`, "deferred", { eventId: "msg-burst-first" })).toBe(200);
+    const before = w.db.meter.lifetimeTotals();
+    const statuses = await Promise.all(Array.from({ length: 20 }, (_, i) => w.post(`${id}-1`, i % 2 ? "deferred" : "delivered", { eventId: `msg-burst-${i}` })));
+    expect(statuses).toEqual(statuses.map(() => 200));
+    const received = w.db.meter.lifetimeTotals();
+    expect({ reads: received.reads - before.reads, writes: received.writes - before.writes }).toEqual({ reads: 0, writes: 20 });
+    // Applied together: one read per inbox document and one of the invitation; one write for all 21 reports
+    // (the counters do not move: the drain already counted the email as delivered).
+    expect(await w.apply()).toMatchObject({ applied: 21 });
+    const applied = w.db.meter.lifetimeTotals();
+    expect({ reads: applied.reads - received.reads, writes: applied.writes - received.writes }).toEqual({ reads: 22, writes: 1 });
+    expect(await w.inbox()).toBe(0);
+    await w.apply();
+    expect(w.db.meter.lifetimeTotals().reads - applied.reads).toBe(1);
   });
 });
 
@@ -151,7 +199,7 @@ describe("webhooks are authenticated, applied once and in any order", () => {
       const w = await webhookWorld(provider);
       const [id] = await w.invite(["ada@example.com"]);
       await w.drain();
-      await w.standin.webhooksSettled();
+      await w.settle();
       const before = await w.invitation(id!);
       const writes = w.db.meter.lifetimeTotals().writes;
       expect(await w.post(`${id}-1`, "hard_bounce", { signedWith: "other" })).toBe(401);
@@ -166,16 +214,24 @@ describe("webhooks are authenticated, applied once and in any order", () => {
     const w = await webhookWorld("sendgrid");
     const [id] = await w.invite(["twice@example.com"]);
     await w.drain();
-    await w.standin.webhooksSettled();
+    await w.settle();
+    const answered = w.receiver.answers.length;
     const statuses = await Promise.all([1, 2, 3].map(() => w.post(`${id}-1`, "hard_bounce", { eventId: "sg-same" })));
     expect(statuses).toEqual([200, 200, 200]);
+    // Stored once: the same delivery finds its inbox document there.
+    const receipts = w.receiver.answers.slice(answered).map((a) => a.summary!);
+    expect(receipts.map((r) => [r.received, r.replayed]).sort()).toEqual([[0, 1], [0, 1], [1, 0]]);
+    expect(await w.inbox()).toBe(1);
+    // Two appliers at once (overlapping scheduled runs): recorded once.
+    const runs = await Promise.all([w.apply(), w.apply()]);
+    expect(runs.reduce((n, r) => n + r.applied, 0)).toBe(1);
+    // Delivered again after it was applied: stored again, recognised as a replay by the invitation's history.
     expect(await w.post(`${id}-1`, "hard_bounce", { eventId: "sg-same" })).toBe(200);
+    expect(await w.apply()).toMatchObject({ applied: 0, replayed: 1 });
     const same = (await w.reports(id!)).filter((r) => r.id === "sendgrid:sg-same");
     expect(same).toHaveLength(1);
-    const summaries = w.receiver.answers.filter((a) => a.summary && (a.summary.applied > 0 || a.summary.replayed > 0)).slice(-4);
-    expect(summaries.reduce((n, a) => n + a.summary!.applied, 0)).toBe(1);
-    expect(summaries.reduce((n, a) => n + a.summary!.replayed, 0)).toBe(3);
     expect(await w.counters()).toMatchObject({ delivered: 0, failed: 1 });
+    expect(await w.inbox()).toBe(0);
     expect((await checkInvariants(w.db, w.ctx.clock)).violations).toEqual([]);
   });
 
@@ -183,10 +239,13 @@ describe("webhooks are authenticated, applied once and in any order", () => {
     const w = await webhookWorld("resend", { "busy@example.com": [] });
     const [id] = await w.invite(["busy@example.com"]);
     await w.drain();
-    // Each write is conditional on the version it read: the losers read again and merge, none overwrites another.
     const kinds: WebhookEventKind[] = ["deferred", "delivered", "deferred", "soft_bounce", "deferred", "delivered", "deferred", "hard_bounce", "deferred", "delivered"];
     const statuses = await Promise.all(kinds.map((kind, i) => w.post(`${id}-1`, kind, { eventId: `msg-busy-${i}` })));
     expect(statuses).toEqual(kinds.map(() => 200));
+    // Three appliers at once: each write is conditional on the version it read, so the losers read again and
+    // merge, and none overwrites another.
+    const runs = await Promise.all([w.apply(), w.apply(), w.apply()]);
+    expect(runs.reduce((n, r) => n + r.applied, 0)).toBe(kinds.length);
     expect((await w.reports(id!)).map((r) => r.id).sort()).toEqual(kinds.map((_, i) => `resend:msg-busy-${i}`).sort());
     expect((await w.invitation(id!)).delivery).toMatchObject({ state: "bounced", reported: "hard_bounce" });
     expect(await w.counters()).toMatchObject({ delivered: 0, failed: 1 });
@@ -197,10 +256,11 @@ describe("webhooks are authenticated, applied once and in any order", () => {
     const w = await webhookWorld("resend", { "a@example.com": [], "b@example.com": [] });
     const [a, b] = await w.invite(["a@example.com", "b@example.com"]);
     await w.drain();
-    expect(await w.post(`${a}-1`, "hard_bounce")).toBe(200);
-    expect(await w.post(`${a}-1`, "delivered")).toBe(200);
-    expect(await w.post(`${b}-1`, "delivered")).toBe(200);
-    expect(await w.post(`${b}-1`, "hard_bounce")).toBe(200);
+    // Each applied before the next arrives, so the invitation sees them in this order.
+    for (const [guest, kind] of [[a, "hard_bounce"], [a, "delivered"], [b, "delivered"], [b, "hard_bounce"]] as const) {
+      expect(await w.post(`${guest}-1`, kind)).toBe(200);
+      expect(await w.apply()).toMatchObject({ applied: 1 });
+    }
     const [da, db] = [(await w.invitation(a!)).delivery, (await w.invitation(b!)).delivery];
     expect(da).toMatchObject({ state: "bounced", reported: "hard_bounce" });
     expect({ ...db, at: null, reportedAt: null }).toEqual({ ...da, at: null, reportedAt: null });
@@ -214,6 +274,7 @@ describe("webhooks are authenticated, applied once and in any order", () => {
     await resendInvitations(w.ctx, [id!]);
     await w.drain();
     expect(await w.post(`${id}-1`, "soft_bounce")).toBe(200);
+    expect(await w.apply()).toMatchObject({ applied: 1 });
     expect((await w.invitation(id!)).delivery).toMatchObject({ state: "sent", reported: null });
     expect((await w.reports(id!)).map((r) => r.kind)).toEqual(["soft_bounce"]);
   });
@@ -224,7 +285,7 @@ describe("the suppression list", () => {
     const w = await webhookWorld("sendgrid", { "gone@example.com": ["hard_bounce"] });
     const [first] = await w.invite(["gone@example.com"]);
     await w.drain();
-    await w.standin.webhooksSettled();
+    await w.settle();
     const entry = (await findSuppressed(w.db, "test", ["gone@example.com"])).get("gone@example.com")!;
     expect(entry).toMatchObject({ kind: "hard_bounce", source: "sendgrid", invitationId: first });
 
@@ -237,7 +298,7 @@ describe("the suppression list", () => {
     });
     expect((await resendInvitations(w.ctx, [first!]))[0]).toEqual({ id: first, ok: false, message: suppressionReason(entry) });
     await w.drain();
-    await w.standin.webhooksSettled();
+    await w.settle();
 
     // An email queued before its address bounced elsewhere: the drain fails it, no provider request, reason shown.
     const [queued] = await w.invite(["queued@example.com"], other);
@@ -258,7 +319,7 @@ describe("the suppression list", () => {
     const w = await webhookWorld("resend", plan);
     const [id] = await w.invite(["back@example.com"]);
     await w.drain();
-    await w.standin.webhooksSettled();
+    await w.settle();
     expect((await listSuppressions(w.ctx, "BACK@")).entries.map((e) => e.email)).toEqual(["back@example.com"]);
     expect((await listSuppressions(w.ctx, "nobody")).entries).toEqual([]);
 
@@ -272,7 +333,7 @@ describe("the suppression list", () => {
     const again = await inviteGuests(w.ctx, w.eventId, recipients(["back@example.com"]));
     expect(again).toMatchObject({ ok: true, reinvited: 1 });
     await w.drain();
-    await w.standin.webhooksSettled();
+    await w.settle();
     expect((await w.invitation(id!)).delivery).toMatchObject({ state: "sent", reported: "delivered" });
   });
 

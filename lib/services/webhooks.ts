@@ -1,6 +1,7 @@
-import type { Snapshot } from "@/lib/adapters/firestore/collection";
-import { isFailedPrecondition, type MeteredFirestore, type WriteSet } from "@/lib/adapters/firestore/db";
-import type { DeliveryReportDoc, InvitationDoc } from "@/lib/adapters/firestore/schemas";
+import { createHash } from "node:crypto";
+import { docRef, type Snapshot } from "@/lib/adapters/firestore/collection";
+import { isAlreadyExists, isFailedPrecondition, type MeteredFirestore, type WriteSet } from "@/lib/adapters/firestore/db";
+import { collections, type DeliveryReportDoc, type InvitationDoc, type WebhookInboxDoc } from "@/lib/adapters/firestore/schemas";
 import {
   invitationIdOfJob,
   KEPT_REPORTS,
@@ -10,7 +11,7 @@ import {
   type ProviderReport,
   type WebhookProvider,
 } from "@/lib/domain/delivery/reports";
-import { counterDeltas } from "@/lib/domain/invitations/counters";
+import { addDeltas, counterDeltas, type Counters } from "@/lib/domain/invitations/counters";
 import type { SuppressionEntry } from "@/lib/domain/suppression";
 import type { Clock } from "@/lib/ports/clock";
 import type { WebhookReader, WebhookRequest } from "@/lib/ports/webhooks";
@@ -21,36 +22,62 @@ import { loadProviders, openWebhookKey } from "./provider-config";
 import { suppressionKeyOf, writeSuppressions } from "./suppression";
 
 /**
- * Provider webhooks in: verify, parse, and record each report on its invitation, once.
+ * Provider webhooks in two steps: receive (the route) and apply (the scheduled run, like the queue).
  *
- * Cost per event: one read (the invitation) and one write (the invitation: its delivery and the report in its
- * history); a report that moves the counters writes the event too, and a hard bounce or complaint the suppression
- * list's shard. A replay costs the read only. Reports about one invitation in one request share the read and the
- * write.
+ * Receiving verifies the signature, parses, and stores the reports about Herald's emails in the webhook inbox:
+ * one write per delivery and no read, so a provider's burst is answered at the speed of one write, and a large
+ * SendGrid batch never waits on hundreds of invitations. The inbox document's id is a hash of the reports'
+ * event ids, so the same delivery received twice (a provider retry, two at once) is stored once.
  *
- * Replays are recognised by the provider's event id kept in the invitation's report history, checked against
- * the version the write is conditional on (see applyReports), so two deliveries of one webhook at once apply it
- * once. The merge itself (lib/domain/delivery/reports.ts) makes the order of reports irrelevant.
+ * Applying (applyWebhookInbox, run by the Cloud Function and the local worker before the drain) reads the due
+ * inbox documents, the invitations they are about (one read each, however many reports), and records the
+ * reports: each invitation's delivery and report history in one write conditional on the version read, the
+ * events' counters once per batch, hard bounces and complaints on the suppression list, then deletes what it
+ * applied. A write that loses a race (a drain's outcome, an answer, a second applier) is merged again from a
+ * fresh read, so nothing is overwritten unseen; replays are recognised by the provider's event id in the
+ * invitation's report history, so a report is recorded once however often it arrives or is applied.
  *
- * A report about an email whose outcome the queue has not recorded yet (the invitation's delivery still says
- * "queued": the webhook outran the drain's outcome batch) is left for later: the request answers 503 and the
- * provider delivers it again, by which time the outcome is there. Recording it now would let the drain's
- * "sent", written without reading the invitation, overwrite a bounce.
+ * A report about an email whose outcome the queue has not recorded yet (its invitation still says "queued":
+ * the webhook outran the drain's outcome batch) stays in the inbox and is looked at again a little later:
+ * recording it now would let the drain's "sent", written without reading the invitation, overwrite a bounce.
+ * The merge itself (lib/domain/delivery/reports.ts) makes the order of reports irrelevant.
  */
 
-export interface WebhookSummary {
-  applied: number;
+/** What a webhook request was answered with: its reports stored for the applier, or recognised as stored. */
+export interface WebhookReceipt {
+  received: number;
+  /** Reports of a delivery already in the inbox (the same webhook delivered again). */
   replayed: number;
   /** Events Herald has no use for, or about mail that is not an invitation's (a provider test email). */
   ignored: number;
-  /** Reports that arrived before the queue recorded their email's outcome: to be delivered again. */
+}
+
+/** What one applier run did with the inbox. */
+export interface WebhookSummary {
+  applied: number;
+  replayed: number;
+  ignored: number;
+  /** Reports that arrived before the queue recorded their email's outcome: kept for a later run. */
   pending: number;
 }
 
 export type WebhookFailureCode = "unauthenticated" | "invalid_input";
 
-/** Reports for different invitations are recorded this many at a time (SendGrid posts hundreds at once). */
-const PARALLEL_INVITATIONS = 16;
+/** Reports per inbox document: a SendGrid batch of thousands is split, so no document nears Firestore's 1 MiB. */
+const REPORTS_PER_INBOX_DOC = 500;
+/** Inbox documents one applier query takes. */
+const INBOX_PAGE = 100;
+/** Invitations recorded per batch: each costs one write, with room left for counters and suppression shards. */
+const INVITATIONS_PER_BATCH = 200;
+/** How soon a report that outran its email's outcome is looked at again. */
+const PENDING_RETRY_MS = 30_000;
+/**
+ * A report still waiting after this long is recorded as history only: its email's outcome is not coming (the
+ * drain gave the job up in a way that never wrote a delivery), and the report must not wait forever.
+ */
+const PENDING_GIVE_UP_MS = 24 * 60 * 60_000;
+/** How often an invitation's reports are read and merged again when it changed between the read and the write. */
+const MAX_ATTEMPTS = 10;
 /** Keys are re-read this often, so a key saved in the provider form is used within a minute. */
 const KEYS_FRESH_MS = 60_000;
 /** A request that verifies with no cached key re-reads the keys, but not more often than this. */
@@ -107,12 +134,23 @@ export class WebhookKeyring {
   }
 }
 
+export const inboxRef = (id: string) => docRef(collections.webhookInbox, id);
+
+/**
+ * The same reports always get the same id: a delivery received again (a provider retry, or two at once) finds
+ * its document there, and is stored once.
+ */
+function inboxIdOf(provider: WebhookProvider, reports: readonly ProviderReport[]): string {
+  const ids = reports.map((r) => r.eventId).sort();
+  return createHash("sha256").update(`${provider}\n${ids.join("\n")}`).digest("hex").slice(0, 40);
+}
+
 export async function receiveWebhook(
   ctx: Pick<ServiceContext, "db" | "clock">,
   deps: { keyring: WebhookKeyring; reader: WebhookReader },
   provider: WebhookProvider,
   request: WebhookRequest,
-): Promise<Result<WebhookSummary, WebhookFailureCode>> {
+): Promise<Result<WebhookReceipt, WebhookFailureCode>> {
   const signedWith = async (maxAgeMs?: number) =>
     (await deps.keyring.keys(provider, maxAgeMs)).find((k) => deps.reader.verify(provider, k.key, request)) ?? null;
   const key = (await signedWith()) ?? (deps.keyring.mayRecheck() ? await signedWith(0) : null);
@@ -121,29 +159,131 @@ export async function receiveWebhook(
   const parsed = deps.reader.parse(provider, request);
   if (!parsed) return { ok: false, code: "invalid_input", message: "The body is not this provider's webhook format" };
 
-  const summary: WebhookSummary = { applied: 0, replayed: 0, ignored: parsed.ignored, pending: 0 };
-  const byInvitation = new Map<string, ProviderReport[]>();
-  for (const report of parsed.reports) {
-    const invitationId = invitationIdOfJob(report.jobId);
-    if (!invitationId) {
-      summary.ignored++;
-      continue;
-    }
-    byInvitation.set(invitationId, [...(byInvitation.get(invitationId) ?? []), report]);
+  const ours = parsed.reports.filter((r) => invitationIdOfJob(r.jobId) !== null);
+  const receipt: WebhookReceipt = { received: 0, replayed: 0, ignored: parsed.ignored + parsed.reports.length - ours.length };
+  const now = ctx.clock.now();
+  const slices: ProviderReport[][] = [];
+  for (let i = 0; i < ours.length; i += REPORTS_PER_INBOX_DOC) slices.push(ours.slice(i, i + REPORTS_PER_INBOX_DOC));
+  // Each slice on its own: a slice already stored is a replay, and must not make the others count as one.
+  await Promise.all(
+    slices.map(async (slice) => {
+      const doc: WebhookInboxDoc = {
+        provider,
+        reports: slice.map(({ eventId, jobId, kind, at, detail, email }) => ({ eventId, jobId, kind, at, detail, email })),
+        receivedAt: now,
+        dueAt: now,
+      };
+      try {
+        await ctx.db.create("webhook.receive", inboxRef(inboxIdOf(provider, slice)), doc);
+        receipt.received += slice.length;
+      } catch (error) {
+        if (!isAlreadyExists(error)) throw error;
+        receipt.replayed += slice.length;
+      }
+    }),
+  );
+  return { ok: true, ...receipt };
+}
+
+/** A report as the applier sees it: which inbox document it came in, and since when it has been waiting. */
+interface Inboxed {
+  report: ProviderReport;
+  inboxId: string;
+  receivedAt: Date;
+}
+
+/**
+ * Applies the due inbox documents, a page at a time, until none is left or the budget is spent. Costs one read
+ * per inbox document and per invitation its reports are about (an empty inbox: the one query, one read).
+ */
+export async function applyWebhookInbox(ctx: Pick<ServiceContext, "db" | "clock">, options: { budgetMs: number }): Promise<WebhookSummary> {
+  const summary: WebhookSummary = { applied: 0, replayed: 0, ignored: 0, pending: 0 };
+  const endAt = ctx.clock.now().getTime() + options.budgetMs;
+  while (ctx.clock.now().getTime() < endAt) {
+    const due = await ctx.db.query("webhook.inbox", collections.webhookInbox, {
+      where: [["dueAt", "<=", ctx.clock.now()]],
+      orderBy: [["dueAt", "asc"]],
+      limit: INBOX_PAGE,
+    });
+    if (due.length === 0) break;
+    await applyPage(ctx, due, summary);
+    if (due.length < INBOX_PAGE) break;
   }
-  const groups = [...byInvitation];
-  const worker = async () => {
-    for (let next = groups.shift(); next; next = groups.shift()) {
-      const [invitationId, reports] = next;
-      const counted = await applyReports(ctx.db, ctx.clock, invitationId, reports);
-      summary.applied += counted.applied;
-      summary.replayed += counted.replayed;
-      summary.pending += counted.pending;
-      summary.ignored += counted.ignored;
+  return summary;
+}
+
+async function applyPage(ctx: Pick<ServiceContext, "db" | "clock">, due: readonly Snapshot<WebhookInboxDoc>[], summary: WebhookSummary) {
+  const byInvitation = new Map<string, Inboxed[]>();
+  for (const doc of due) {
+    for (const r of doc.data.reports) {
+      const invitationId = invitationIdOfJob(r.jobId);
+      if (!invitationId) continue;
+      const item = { report: { ...r, provider: doc.data.provider }, inboxId: doc.id, receivedAt: doc.data.receivedAt };
+      byInvitation.set(invitationId, [...(byInvitation.get(invitationId) ?? []), item]);
     }
+  }
+  const pendingByInbox = new Map<string, Inboxed[]>();
+  const tally = (counted: WebhookSummary, pending: readonly Inboxed[]) => {
+    summary.applied += counted.applied;
+    summary.replayed += counted.replayed;
+    summary.ignored += counted.ignored;
+    summary.pending += counted.pending;
+    for (const p of pending) pendingByInbox.set(p.inboxId, [...(pendingByInbox.get(p.inboxId) ?? []), p]);
   };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_INVITATIONS, groups.length) }, worker));
-  return { ok: true, ...summary };
+
+  const ids = [...byInvitation.keys()];
+  for (let i = 0; i < ids.length; i += INVITATIONS_PER_BATCH) {
+    const group = ids.slice(i, i + INVITATIONS_PER_BATCH);
+    const snaps = await ctx.db.getAll("webhook.apply", group.map((id) => invitationRef(id)));
+    const now = ctx.clock.now();
+    const plans = group.map((id, n) => planReports(now, id, snaps[n] ?? null, byInvitation.get(id)!));
+    const batch = ctx.db.batch("webhook.apply");
+    writePlans(batch, plans);
+    try {
+      if (batch.size > 0) await batch.commit();
+      for (const plan of plans) tally(plan.counted, plan.pending);
+    } catch (error) {
+      if (!isFailedPrecondition(error)) throw error;
+      // Some invitation changed since it was read: each on its own, from a fresh read.
+      for (const id of group) {
+        const plan = await applyOne(ctx, id, byInvitation.get(id)!);
+        tally(plan.counted, plan.pending);
+      }
+    }
+  }
+
+  // Only now that every report is recorded: a crash before this point leaves them to be applied again, as replays.
+  const done = ctx.db.batch("webhook.done");
+  const now = ctx.clock.now();
+  for (const doc of due) {
+    const pending = pendingByInbox.get(doc.id);
+    if (!pending) done.delete(inboxRef(doc.id));
+    else {
+      const keep = new Set(pending.map((p) => p.report.eventId));
+      done.update(inboxRef(doc.id), {
+        reports: doc.data.reports.filter((r) => keep.has(r.eventId)),
+        dueAt: new Date(now.getTime() + PENDING_RETRY_MS),
+      });
+    }
+  }
+  await done.commit();
+}
+
+/** One invitation's reports, written on their own; read again and merged again as long as the write loses a race. */
+async function applyOne(ctx: Pick<ServiceContext, "db" | "clock">, invitationId: string, items: readonly Inboxed[]): Promise<Plan> {
+  for (let attempt = 1; ; attempt++) {
+    const snap = await ctx.db.get("webhook.apply", invitationRef(invitationId));
+    const plan = planReports(ctx.clock.now(), invitationId, snap, items);
+    const batch = ctx.db.batch("webhook.apply");
+    writePlans(batch, [plan]);
+    if (batch.size === 0) return plan;
+    try {
+      await batch.commit();
+      return plan;
+    } catch (error) {
+      if (!isFailedPrecondition(error) || attempt >= MAX_ATTEMPTS) throw error;
+    }
+  }
 }
 
 function suppressionEntry(report: ProviderReport, invitationId: string | null, email: string): SuppressionEntry {
@@ -158,71 +298,61 @@ function suppressionEntry(report: ProviderReport, invitationId: string | null, e
   };
 }
 
-/** How often a report is re-read and merged again when its invitation changed between the read and the write. */
-const MAX_ATTEMPTS = 10;
-
-/**
- * One invitation's reports from one request: read, merge, write once, with the invitation's update time as the
- * write's precondition. A write that loses a race (another report, a replay of this one, the drain's outcome,
- * an answer) fails as a whole and is merged again from a fresh read, so a replay is still applied once and no
- * write overwrites one it did not see. Not a transaction: nothing is locked while the request is answered, so
- * 50 reports at once do not queue behind each other (on the emulator they did, a p99 of 6.7 s).
- */
-async function applyReports(db: MeteredFirestore, clock: Clock, invitationId: string, reports: readonly ProviderReport[]) {
-  for (let attempt = 1; ; attempt++) {
-    const inv = await db.get("webhook.apply", invitationRef(invitationId));
-    const batch = db.batch("webhook.apply");
-    const counted = planReports(batch, clock.now(), invitationId, inv, reports);
-    if (batch.size === 0) return counted;
-    try {
-      await batch.commit();
-      return counted;
-    } catch (error) {
-      if (!isFailedPrecondition(error) || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
+/** What one invitation's reports change: decided from one read, written by writePlans. */
+interface Plan {
+  invitationId: string;
+  /** The invitation's new delivery and report history, conditional on the version read; null: nothing to write. */
+  update: { data: Record<string, unknown>; ifVersion: string } | null;
+  eventId: string | null;
+  deltas: Partial<Counters>;
+  suppressed: SuppressionEntry[];
+  counted: WebhookSummary;
+  /** Reports that outran their email's outcome: to stay in the inbox. */
+  pending: Inboxed[];
 }
 
-/** What one invitation's reports change, as writes into `w` (the invitation's conditional on the version read). */
-function planReports(
-  w: WriteSet,
-  now: Date,
-  invitationId: string,
-  snap: Snapshot<InvitationDoc> | null,
-  reports: readonly ProviderReport[],
-): Omit<WebhookSummary, "ignored"> & { ignored: number } {
-  const counted = { applied: 0, replayed: 0, pending: 0, ignored: 0 };
+function planReports(now: Date, invitationId: string, snap: Snapshot<InvitationDoc> | null, items: readonly Inboxed[]): Plan {
+  const plan: Plan = {
+    invitationId,
+    update: null,
+    eventId: null,
+    deltas: {},
+    suppressed: [],
+    counted: { applied: 0, replayed: 0, pending: 0, ignored: 0 },
+    pending: [],
+  };
   if (!snap) {
     // Deleted with its event: nothing to record it on, but a dead address is dead for every event.
-    const dead = reports.filter((r) => suppresses(r.kind) && r.email);
-    writeSuppressions(w, dead.map((r) => suppressionEntry(r, null, r.email!)));
-    counted.applied = dead.length;
-    counted.ignored = reports.length - dead.length;
-    return counted;
+    const dead = items.filter((i) => suppresses(i.report.kind) && i.report.email);
+    plan.suppressed = dead.map((i) => suppressionEntry(i.report, null, i.report.email!));
+    plan.counted.applied = dead.length;
+    plan.counted.ignored = items.length - dead.length;
+    return plan;
   }
   const inv = snap.data;
   const seen = new Set(inv.deliveryReports.map((r) => r.id));
   const history: DeliveryReportDoc[] = [...inv.deliveryReports];
-  const suppressed: SuppressionEntry[] = [];
   let delivery: DeliveryFacts | null =
     inv.delivery.state === "queued" ? null : { state: inv.delivery.state, reported: inv.delivery.reported, error: inv.delivery.error };
   let moved = false;
-  for (const report of [...reports].sort((a, b) => a.at.getTime() - b.at.getTime())) {
+  for (const item of [...items].sort((a, b) => a.report.at.getTime() - b.report.at.getTime())) {
+    const { report } = item;
     const id = `${report.provider}:${report.eventId}`;
     if (seen.has(id)) {
-      counted.replayed++;
+      plan.counted.replayed++;
       continue;
     }
     // Only the email carrying the current link speaks for the invitation's delivery; an older link's email, a
     // confirmation or a revoked invitation's report is history (and a dead address all the same).
     const current = report.jobId === inv.jobId && inv.status !== "revoked";
-    if (current && delivery === null) {
-      counted.pending++;
+    if (current && delivery === null && now.getTime() - item.receivedAt.getTime() < PENDING_GIVE_UP_MS) {
+      plan.counted.pending++;
+      plan.pending.push(item);
       continue;
     }
     seen.add(id);
-    history.push({ id, provider: report.provider, jobId: report.jobId, kind: report.kind, at: report.at, receivedAt: now, detail: report.detail });
-    counted.applied++;
+    history.push({ id, provider: report.provider, jobId: report.jobId, kind: report.kind, at: report.at, receivedAt: item.receivedAt, detail: report.detail });
+    plan.counted.applied++;
     if (current && delivery) {
       const merged = mergeReport(delivery, report);
       if (merged) {
@@ -230,25 +360,33 @@ function planReports(
         moved = true;
       }
     }
-    if (suppresses(report.kind)) suppressed.push(suppressionEntry(report, invitationId, inv.email));
+    if (suppresses(report.kind)) plan.suppressed.push(suppressionEntry(report, invitationId, inv.email));
   }
-  if (counted.applied === 0) return counted;
+  if (plan.counted.applied === 0) return plan;
 
-  w.update(
-    invitationRef(invitationId),
-    {
-      deliveryReports: history.slice(-KEPT_REPORTS),
-      ...(moved && delivery ? deliveryUpdate(delivery, now) : {}),
-      updatedAt: now,
-    },
-    { ifVersion: snap.version },
-  );
+  plan.update = {
+    data: { deliveryReports: history.slice(-KEPT_REPORTS), ...(moved && delivery ? deliveryUpdate(delivery, now) : {}), updatedAt: now },
+    ifVersion: snap.version,
+  };
   if (moved && delivery) {
-    const deltas = counterDeltas(countable(inv), { status: inv.status, deliveryState: delivery.state });
-    if (Object.keys(deltas).length > 0) w.update(eventRef(inv.eventId), counterUpdate(deltas));
+    plan.eventId = inv.eventId;
+    plan.deltas = counterDeltas(countable(inv), { status: inv.status, deliveryState: delivery.state });
   }
-  writeSuppressions(w, suppressed);
-  return counted;
+  return plan;
+}
+
+/** Plans into one batch: each invitation's write with its precondition, each event's counters added up once. */
+function writePlans(w: WriteSet, plans: readonly Plan[]): void {
+  const counters = new Map<string, Partial<Counters>>();
+  for (const plan of plans) {
+    if (plan.update) w.update(invitationRef(plan.invitationId), plan.update.data, { ifVersion: plan.update.ifVersion });
+    if (plan.eventId) counters.set(plan.eventId, addDeltas(counters.get(plan.eventId) ?? {}, plan.deltas));
+  }
+  for (const [eventId, deltas] of counters) {
+    const update = counterUpdate(deltas);
+    if (Object.keys(update).length > 0) w.update(eventRef(eventId), update);
+  }
+  writeSuppressions(w, plans.flatMap((p) => p.suppressed));
 }
 
 function deliveryUpdate(delivery: DeliveryFacts, now: Date): Record<string, unknown> {

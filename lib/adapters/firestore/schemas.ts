@@ -143,6 +143,28 @@ export const deliveryReportSchema = z.object({
 });
 export type DeliveryReportDoc = z.infer<typeof deliveryReportSchema>;
 
+/**
+ * Provider webhook reports received and not yet applied (lib/services/webhooks.ts): one document per delivery
+ * (or per slice of a large SendGrid batch), written when the request is answered and deleted once applied.
+ */
+export const webhookInboxSchema = z.object({
+  provider: z.enum(WEBHOOK_PROVIDERS),
+  reports: z.array(
+    z.object({
+      eventId: z.string(),
+      jobId: z.string(),
+      kind: z.enum(REPORT_KINDS),
+      at: z.date(),
+      detail: z.string().nullable(),
+      email: z.string().nullable(),
+    }),
+  ),
+  receivedAt: z.date(),
+  /** When an applier should look at it next: its arrival, or later while its email's outcome is not recorded yet. */
+  dueAt: z.date(),
+});
+export type WebhookInboxDoc = z.infer<typeof webhookInboxSchema>;
+
 export const invitationDocSchema = z.object({
   eventId: z.string(),
   email: z.string(),
@@ -445,4 +467,5 @@ export const collections = {
   suppressionRemovals: defineCollection("suppressionRemovals", suppressionRemovalSchema),
   settingChanges: defineCollection("settingChanges", settingChangeSchema),
   burnHistory: defineCollection("burnHistory", burnHistorySchema),
+  webhookInbox: defineCollection("webhookInbox", webhookInboxSchema),
 };
