@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MeteredFirestore, type TransactionScope } from "@/lib/adapters/firestore/db";
 import { deriveInvitationToken } from "@/lib/domain/invitations/token";
 import { testFirestore } from "@/tests/support/firestore";
 import { addresses, recipients, seedEvent, seedProvider, serviceContext, TEST_SECRET } from "@/tests/support/fixtures";
@@ -108,6 +109,26 @@ describe("answering an invitation", () => {
     expect((await raw.collection("participants").get()).size).toBe(1);
     expect((await getEvent(ctx, eventId))?.data.counters.accepted).toBe(1);
     expect((await raw.collection("jobs").where("kind", "==", "confirmation").get()).size).toBe(1);
+  });
+
+  it("tells the guest 'accepted' when the answer's commit landed but its reply was lost and the transaction ran again", async () => {
+    const { ctx, eventId, tokens, raw, meter } = await setup(["ada@example.com"]);
+    // What the client library does when a commit's reply is lost (a dropped connection, a deadline): it runs the
+    // transaction again, which now reads the answer its first attempt wrote.
+    class LostCommitReply extends MeteredFirestore {
+      override async transaction<R>(op: string, body: (tx: TransactionScope) => Promise<R>): Promise<R> {
+        if (op === "rsvp.answer") await super.transaction(op, body);
+        return super.transaction(op, body);
+      }
+    }
+    const lossy = { ...ctx, db: new LostCommitReply(raw, meter) };
+    expect(await answerInvitation(lossy, tokens[0]!, "accept")).toEqual({ ok: true, outcome: "accepted" });
+    expect(await answerInvitation(lossy, tokens[0]!, "decline")).toEqual({ ok: true, outcome: "changed" });
+    expect(await answerInvitation(lossy, tokens[0]!, "accept")).toEqual({ ok: true, outcome: "changed" });
+    // A different request for the answer on record is still told so.
+    expect(await answerInvitation(ctx, tokens[0]!, "accept")).toEqual({ ok: true, outcome: "already_accepted" });
+    expect((await raw.collection("participants").get()).size).toBe(1);
+    expect((await getEvent(ctx, eventId))?.data.counters).toMatchObject({ accepted: 1, declined: 0, pending: 0 });
   });
 
   it("enforces capacity under concurrency: exactly as many accepted as seats, the rest told it is full", async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { docRef } from "@/lib/adapters/firestore/collection";
 import { fieldOps } from "@/lib/adapters/firestore/db";
 import { collections, type EventDoc, type InvitationDoc } from "@/lib/adapters/firestore/schemas";
@@ -141,12 +142,15 @@ export async function answerInvitation(ctx: ServiceContext, token: string, answe
     return goneReason(found.data, event?.data ?? null, ctx.clock.now()) ?? { ok: true, outcome: answer === "accept" ? "already_accepted" : "already_declined" };
   }
   let replaced: string | null = null;
+  const request = randomUUID();
   const result = await perEvent.run(found.data.eventId, () =>
     ctx.db.transaction("rsvp.answer", async (tx): Promise<AnswerResult> => {
       replaced = null;
       const invitation = await tx.get(invitationRef(id));
       // The link may have been rotated since the lookup: only the current token answers.
       if (!invitation || !tokenHashesEqual(invitation.tokenHash, found.hash)) return NOT_FOUND;
+      // This very request's earlier attempt committed (its reply was lost, and the transaction is being run again).
+      if (invitation.lastAnswer?.request === request) return { ok: true, outcome: invitation.lastAnswer.outcome };
       const [event, previous] = await Promise.all([
         tx.get(eventRef(invitation.eventId)),
         invitation.confirmationJobId ? tx.get(jobRef(invitation.confirmationJobId)) : Promise.resolve(null),
@@ -191,6 +195,7 @@ export async function answerInvitation(ctx: ServiceContext, token: string, answe
         updatedAt: now,
         // The tracker's "accepted, then declined"; the last few are plenty, and a guest toggling cannot grow it.
         answers: [...(invitation.answers ?? []).slice(-(ANSWERS_KEPT - 1)), { status: decision.status, at: now }],
+        lastAnswer: { request, outcome: decision.outcome },
       });
       const participant = docRef(collections.participants, id);
       if (decision.participant === "create") {

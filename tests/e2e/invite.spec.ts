@@ -315,10 +315,12 @@ test("100 simultaneous accepts of one link: one participant, the link's first 10
   expect(limited).toHaveLength(90);
   for (const r of limited) expect(Number(r.headers()["retry-after"])).toBeGreaterThan(0);
   const outcomes = answered.map((r) => new URL(r.headers()["location"]!, "http://x").searchParams.get("outcome"));
-  // Every answered guest is told they are going. Normally one hears "accepted" and nine "already accepted".
-  // Once in CI all ten heard "already accepted", most likely because the first answer's commit landed while
-  // the client library reported it failed and retried the transaction, which then found the answer on record.
-  // Either way there must be exactly one participant and one accepted in the counters.
+  // Every answered guest is told they are going: one hears "accepted" and nine "already accepted". Once in CI
+  // all ten heard "already accepted", most likely because the first answer's commit landed while the client
+  // library reported it failed and ran the transaction again, which then found the answer on record. The answer
+  // now carries its request's id, so that retry tells its own commit apart (rsvp.integration.test.ts, "reply
+  // was lost"); the cause in CI was never confirmed, so "accepted" is held to at most one here. Either way there
+  // must be exactly one participant and one accepted in the counters.
   expect(outcomes.every((o) => o === "accepted" || o === "already_accepted")).toBe(true);
   expect(outcomes.filter((o) => o === "accepted").length).toBeLessThanOrEqual(1);
   expect(await participants(eventId)).toBe(1);

@@ -201,6 +201,12 @@ export const invitationDocSchema = z.object({
   openedAt: z.date().nullable().optional(),
   /** Every answer in order, so the tracker can show "accepted, then declined". Appended by the answer itself. */
   answers: z.array(z.object({ status: z.enum(["accepted", "declined"]), at: z.date() })).optional(),
+  /**
+   * The request that wrote the standing answer, and what it was told. A transaction whose commit landed but whose
+   * reply was lost is run again by the client library; finding its own request here, it tells the guest what the
+   * commit did ("accepted"), not "already accepted".
+   */
+  lastAnswer: z.object({ request: z.string(), outcome: z.enum(["accepted", "declined", "changed"]) }).nullable().optional(),
   createdAt: z.date(),
   updatedAt: z.date(),
 });
