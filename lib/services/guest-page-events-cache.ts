@@ -14,7 +14,7 @@ import type { GuestPageEvents } from "./guest-page-events";
  * written: the answer POST reads the event inside its transaction, so a cancelled event or a full one refuses
  * the answer at once. A serverless instance keeps its own copy; more instances only mean more misses.
  *
- * Its own module so that only the app bundles lru-cache: the Cloud Function imports the RSVP service too.
+ * Its own module: the Cloud Function imports the RSVP service too, and has no use for a page cache.
  */
 export function cachedGuestPageEvents(db: MeteredFirestore, options: { ttlMs?: number; max?: number } = {}): GuestPageEvents {
   const cache = new LRUCache<string, { doc: EventDoc | null }>({

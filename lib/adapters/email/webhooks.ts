@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import { EventWebhook, EventWebhookHeader } from "@sendgrid/eventwebhook";
 import { Resend } from "resend";
 import { z } from "zod";
@@ -15,21 +16,20 @@ import { RESEND_JOB_TAG } from "./resend";
 const sendgridVerifier = new EventWebhook();
 type SendgridKey = ReturnType<EventWebhook["convertPublicKeyToECDSA"]>;
 /** Parsed verification keys, by their text: parsing is cheap, but a key is used for every request. */
-const sendgridKeys = new Map<string, SendgridKey | null>();
+const sendgridKeys = new LRUCache<string, { key: SendgridKey | null }>({ max: 50 });
 
 function sendgridKey(text: string): SendgridKey | null {
-  let key = sendgridKeys.get(text);
-  if (key === undefined) {
+  let parsed = sendgridKeys.get(text);
+  if (!parsed) {
     try {
       // The library reads PEM, and the bare base64 SendGrid's settings page shows.
-      key = sendgridVerifier.convertPublicKeyToECDSA(text);
+      parsed = { key: sendgridVerifier.convertPublicKeyToECDSA(text) };
     } catch {
-      key = null;
+      parsed = { key: null };
     }
-    if (sendgridKeys.size > 50) sendgridKeys.clear();
-    sendgridKeys.set(text, key);
+    sendgridKeys.set(text, parsed);
   }
-  return key;
+  return parsed.key;
 }
 
 function verifySendgrid(keyText: string, request: WebhookRequest): boolean {

@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import { dateTimeFormat } from "../time/formats";
 
 /**
@@ -42,13 +43,12 @@ interface LocalTime {
  * picking, taking a unit), and formatToParts dominated its CPU profile at 150 emails/s. A reading depends only
  * on the minute (offsets are whole minutes), so one per zone and minute serves them all.
  */
-const readings = new Map<string, LocalTime>();
+const readings = new LRUCache<string, LocalTime>({ max: 1_024 });
 
 function localTime(at: Date, timeZone: string): LocalTime {
   const key = `${timeZone}\u0000${Math.floor(at.getTime() / 60_000)}`;
   let reading = readings.get(key);
   if (!reading) {
-    if (readings.size >= 1_024) readings.clear();
     reading = readLocalTime(at, timeZone);
     readings.set(key, reading);
   }

@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import Handlebars from "handlebars";
 
 /**
@@ -34,8 +35,7 @@ export type PartMode = "html" | "plain";
 
 type Compiled = (data: unknown) => string;
 
-const CACHE_LIMIT = 256;
-const cache = new Map<string, Compiled>();
+const cache = new LRUCache<string, Compiled>({ max: 256 });
 
 /**
  * Compiled templates are memoised by source: a drain renders the same template for hundreds of guests and
@@ -44,11 +44,7 @@ const cache = new Map<string, Compiled>();
 export function compile(source: string, mode: PartMode): Compiled {
   const key = `${mode}\u0000${source}`;
   const hit = cache.get(key);
-  if (hit) {
-    cache.delete(key);
-    cache.set(key, hit);
-    return hit;
-  }
+  if (hit) return hit;
   refusePrototypePaths(source);
   const template = handlebars.compile(source, {
     strict: true,
@@ -64,10 +60,6 @@ export function compile(source: string, mode: PartMode): Compiled {
       allowProtoMethodsByDefault: false,
     });
   cache.set(key, compiled);
-  if (cache.size > CACHE_LIMIT) {
-    const oldest = cache.keys().next().value;
-    if (oldest !== undefined) cache.delete(oldest);
-  }
   return compiled;
 }
 

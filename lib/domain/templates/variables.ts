@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import { dateTimeFormat } from "@/lib/domain/time/formats";
 
 /**
@@ -99,13 +100,12 @@ export function buildTemplateData(input: TemplateDataInput): TemplateData {
  * An event's formatted times, kept per event: every email of a 5,000-guest send formats the same two dates,
  * and formatting was a visible share of the drain's CPU.
  */
-const formattedTimes = new Map<string, { startsAt: string; endsAt: string | null }>();
+const formattedTimes = new LRUCache<string, { startsAt: string; endsAt: string | null }>({ max: 256 });
 
 function eventTimes(startsAt: Date, endsAt: Date | null, timeZone: string, locale: string) {
   const key = `${locale}\u0000${timeZone}\u0000${startsAt.getTime()}\u0000${endsAt?.getTime() ?? ""}`;
   let times = formattedTimes.get(key);
   if (!times) {
-    if (formattedTimes.size >= 256) formattedTimes.clear();
     times = { startsAt: formatEventTime(startsAt, timeZone, locale), endsAt: endsAt ? formatEventEnd(startsAt, endsAt, timeZone, locale) : null };
     formattedTimes.set(key, times);
   }
