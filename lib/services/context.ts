@@ -1,5 +1,6 @@
 import type { MeteredFirestore } from "@/lib/adapters/firestore/db";
 import type { Clock } from "@/lib/ports/clock";
+import type { FirstOpenRecorder } from "./first-opens";
 import type { GuestPageEvents } from "./guest-page-events";
 
 /**
@@ -21,6 +22,8 @@ export interface ServiceContext {
    * (lib/services/guest-page-events-cache.ts); without one, each page reads its event.
    */
   guestPageEvents?: GuestPageEvents;
+  /** How the invitation page records first opens: the app batches them per instance; without one, one commit each. */
+  firstOpens?: FirstOpenRecorder;
 }
 
 /**

@@ -5,6 +5,7 @@ import { testFirestore } from "@/tests/support/firestore";
 import { addresses, recipients, seedEvent, seedProvider, serviceContext, TEST_SECRET } from "@/tests/support/fixtures";
 import type { EventInput } from "@/lib/domain/events/schema";
 import { deleteEvent, getEvent } from "./events";
+import { FirstOpenBatcher } from "./first-opens";
 import { cachedGuestPageEvents } from "./guest-page-events-cache";
 import { inviteGuests, revokeInvitations } from "./invitations";
 import { answerInvitation, invitationCalendar, openInvitation } from "./rsvp";
@@ -79,6 +80,43 @@ describe("answering an invitation", () => {
     const views = await Promise.all(Array.from({ length: 3 }, () => openInvitation(ctx, tokens[0]!)));
     expect(views.every((v) => v.ok)).toBe(true);
     expect(meter.lifetimeTotals().writes - before.writes).toBe(1);
+  });
+
+  it("records a burst of first opens from one instance in one commit, and keeps them when one invitation changed meanwhile", async () => {
+    const emails = addresses(20, "burst");
+    const { ctx, tokens, ids, raw, meter } = await setup(emails);
+    let commits = 0;
+    class CountingCommits extends MeteredFirestore {
+      override batch(op: string) {
+        const batch = super.batch(op);
+        if (op !== "rsvp.opened") return batch;
+        const commit = batch.commit.bind(batch);
+        batch.commit = () => {
+          commits++;
+          return commit();
+        };
+        return batch;
+      }
+    }
+    const db = new CountingCommits(raw, meter);
+    const opened = async () => (await raw.collection("invitations").get()).docs.filter((d) => d.data().openedAt).map((d) => d.id);
+
+    const batched = { ...ctx, db, firstOpens: new FirstOpenBatcher(db) };
+    const views = await Promise.all(tokens.slice(0, 10).map((t) => openInvitation(batched, t)));
+    expect(views.every((v) => v.ok)).toBe(true);
+    expect(commits).toBe(1);
+    expect((await opened()).sort()).toEqual(ids.slice(0, 10).sort());
+
+    // The next ten, one of which the organiser renames before the batch is written: the batch fails on that
+    // one's precondition and the others are written one by one; the renamed one is recorded at its next view.
+    const later: (() => Promise<void>)[] = [];
+    await Promise.all(tokens.slice(10).map((t) => openInvitation(batched, t, { later: (task) => later.push(task) })));
+    await raw.collection("invitations").doc(ids[10]!).update({ name: "Renamed" });
+    await Promise.all(later.map((task) => task()));
+    expect((await opened()).sort()).toEqual([...ids.slice(0, 10), ...ids.slice(11)].sort());
+    expect((await raw.collection("invitations").doc(ids[10]!).get()).data()!.name).toBe("Renamed");
+    await openInvitation(batched, tokens[10]!);
+    expect(await opened()).toHaveLength(20);
   });
 
   it("keeps every answer in order, for the tracker's timeline", async () => {

@@ -9,6 +9,7 @@ import { decideRsvp, isLinkLive, type RsvpAnswer, type RsvpOutcome } from "@/lib
 import { matchingTokenHash, tokenHashesEqual, verifyInvitationLink } from "@/lib/domain/invitations/token";
 import type { Result, ServiceContext } from "./context";
 import { eventRef } from "./events";
+import { directFirstOpens } from "./first-opens";
 import { uncachedGuestPageEvents } from "./guest-page-events";
 import { cancelJobIfWaiting, invitationRef, jobRef, newJob } from "./invitations";
 import { announceCancellations } from "./settings";
@@ -77,7 +78,9 @@ export async function openInvitation(
 ): Promise<Result<InvitationView, InvitationProblem>> {
   const found = await findByToken(ctx, token);
   if (!found) return NOT_FOUND;
-  const record = found.data.openedAt ? null : () => recordFirstOpen(ctx, found.id, found.version);
+  const recorder = ctx.firstOpens ?? directFirstOpens(ctx.db);
+  const openedAt = ctx.clock.now();
+  const record = found.data.openedAt ? null : () => recorder.record(found.id, found.version, openedAt);
   if (record && options.later) options.later(record);
   const events = ctx.guestPageEvents ?? uncachedGuestPageEvents(ctx.db);
   const [event] = await Promise.all([events.get(found.data.eventId), record && !options.later ? record() : null]);
@@ -107,13 +110,6 @@ export async function openInvitation(
       full: e.capacity !== null && e.counters.accepted >= e.capacity,
     },
   };
-}
-
-/** A failed record (the invitation changed meanwhile, say) must not cost the guest the page: the next GET records it. */
-async function recordFirstOpen(ctx: ServiceContext, id: string, version: string): Promise<void> {
-  const batch = ctx.db.batch("rsvp.opened");
-  batch.update(invitationRef(id), { openedAt: ctx.clock.now() }, { ifVersion: version });
-  await batch.commit().catch(() => undefined);
 }
 
 /** Answers kept on the invitation for its timeline. */
