@@ -335,6 +335,9 @@ async function drainChunks(
   const drainsSeen = await settledBy(registry.learnDrains(), Date.now() + Math.max(0, deadline - now().getTime())).catch(() => 1);
   share = 1 / (drainsSeen === LATE ? 1 : drainsSeen);
   let next: Promise<Chunk | null> | null = claim();
+  // A claim abandoned because it did not come back in time: if it ever does, its lease is given back at once.
+  const releaseWhenBack = (late: Promise<Chunk | null>) =>
+    void late.then((chunk) => (chunk?.lease ? registry.release(chunk.lease) : undefined)).catch(() => undefined);
   try {
     for (;;) {
       if (settings().halted) {
@@ -373,7 +376,7 @@ async function drainChunks(
         // those jobs made the tail of a four-drain bench run.
         log("a claim did not come back within the run's budget; ending this run");
         summary.stoppedBecause = "budget";
-        void next.then((late) => (late?.lease ? registry.release(late.lease) : undefined)).catch(() => undefined);
+        releaseWhenBack(next);
         next = null;
         break;
       }
@@ -439,7 +442,7 @@ async function drainChunks(
     // shortly after the run ended is given back whenever it does (or left to its lease's expiry).
     const pending = next;
     const unused = pending ? await settledBy(pending, Math.min(giveUpAt, Date.now() + UNUSED_CLAIM_WAIT_MS)) : null;
-    if (unused === LATE) void pending?.then((late) => (late?.lease ? registry.release(late.lease) : undefined)).catch(() => undefined);
+    if (unused === LATE) releaseWhenBack(pending!);
     else if (unused?.lease) await registry.release(unused.lease).catch(() => undefined);
     await Promise.all([...running]);
     await writer.flush();

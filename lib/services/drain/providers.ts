@@ -326,7 +326,8 @@ export class ProviderPool {
       .then(({ claimed, health }) => {
         // Not claimed: another drain's probe is out, or its answer already closed the circuit. Either way the
         // stored health is the truth this drain's sends should be ranked by, plus what it saw since.
-        if (health) p.doc = { ...p.doc, health: claimed ? health : applyOutcomes(health, p.outcomes.slice(p.persistedOutcomes), this.healthConfig) };
+        if (claimed && health) p.doc = { ...p.doc, health };
+        else if (health) this.adoptStoredHealth(p, health);
         return claimed;
       })
       .catch(() => {
@@ -433,9 +434,14 @@ export class ProviderPool {
     });
     p.persistedOutcomes = through;
     if (final) p.quota = null;
-    // What every drain has seen, plus this drain's outcomes since the read: another drain's probe may have
-    // closed the circuit, or its failures opened it, and this drain's ranking should know.
-    if (merged) p.doc = { ...p.doc, health: applyOutcomes(merged, p.outcomes.slice(through), this.healthConfig) };
+    // What every drain has seen: another drain's probe may have closed the circuit, or its failures opened it,
+    // and this drain's ranking should know.
+    if (merged) this.adoptStoredHealth(p, merged);
+  }
+
+  /** The stored health as this drain's view, with the outcomes it saw since it last persisted on top. */
+  private adoptStoredHealth(p: ProviderRuntime, stored: ProviderRuntime["doc"]["health"]): void {
+    p.doc = { ...p.doc, health: applyOutcomes(stored, p.outcomes.slice(p.persistedOutcomes), this.healthConfig) };
   }
 
   async close(): Promise<void> {

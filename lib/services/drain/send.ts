@@ -71,7 +71,7 @@ async function invitationFacts(ports: DrainPorts, job: JobDoc): Promise<Invitati
 
 /** One read, for resumed jobs only (rare): the job is still the version its takeover read. */
 async function stillAsClaimed(ports: DrainPorts, claimed: ClaimedJob): Promise<boolean> {
-  const [snap] = await ports.db.getAll("drain.resumeCheck", [docRef(collections.jobs, claimed.id)]);
+  const snap = await ports.db.get("drain.resumeCheck", docRef(collections.jobs, claimed.id));
   return snap?.version === claimed.version;
 }
 
