@@ -44,7 +44,8 @@ export interface Finding {
     | "stuck"
     | "lease"
     | "suppressed"
-    | "suppression-size";
+    | "suppression-size"
+    | "webhook-inbox";
   path: string;
   detail: string;
 }
@@ -118,6 +119,19 @@ export async function checkInvariants(
       return suppressionEntries.get(shard)?.[field] ?? null;
     };
     const halted = runtime?.data.halted ?? false;
+    // Provider reports the scheduled run has not applied: it applies the inbox first thing in every run.
+    const unapplied = await db.query("doctor.read", collections.webhookInbox, {
+      where: [["receivedAt", "<=", new Date(now.getTime() - OVERDUE_MS)]],
+      orderBy: [["receivedAt", "asc"]],
+      limit: 20,
+    });
+    for (const doc of unapplied) {
+      warning({
+        check: "webhook-inbox",
+        path: `webhookInbox/${doc.id}`,
+        detail: `${doc.data.reports.length} ${doc.data.provider} reports received at ${doc.data.receivedAt.toISOString()} and not applied: is the worker or the scheduled function running? (A report about an email whose outcome was never recorded waits up to a day.)`,
+      });
+    }
     for (const view of views) {
       for (const [leaseId, lease] of Object.entries(view.leases)) {
         if (leaseExpired(lease, now, OVERDUE_MS)) {

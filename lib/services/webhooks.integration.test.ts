@@ -171,6 +171,20 @@ describe("the webhook loop through the provider stand-ins", () => {
     expect((await checkInvariants(w.db, w.ctx.clock)).violations).toEqual([]);
   });
 
+  it("the doctor warns about reports left unapplied for ten minutes: the scheduled run is not running", async () => {
+    let now = new Date();
+    const w = await webhookWorld("resend", { "idle@example.com": [] }, { now: () => now });
+    const [id] = await w.invite(["idle@example.com"]);
+    await w.drain();
+    expect(await w.post(`${id}-1`, "delivered")).toBe(200);
+    const inboxWarnings = async () => (await checkInvariants(w.db, w.ctx.clock)).warnings.filter((f) => f.check === "webhook-inbox");
+    expect(await inboxWarnings()).toEqual([]);
+    now = new Date(now.getTime() + 11 * 60_000);
+    expect(await inboxWarnings()).toEqual([expect.objectContaining({ detail: expect.stringContaining("1 resend reports received at") })]);
+    await w.apply();
+    expect(await inboxWarnings()).toEqual([]);
+  });
+
   it("answers a burst at the cost of one write per delivery and no read; an empty inbox costs the applier one read", async () => {
     const w = await webhookWorld("resend", { "burst@example.com": [] });
     const [id] = await w.invite(["burst@example.com"]);
