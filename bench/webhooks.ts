@@ -223,6 +223,21 @@ await runBench("webhooks", async () => {
     await sleep(flushMs + 1_500);
     const burn = burnDelta(burn0, await serverBurn(ctx, "webhook"));
 
+    // The floor: the same requests signed with keys the providers do not have. The route reads the body,
+    // verifies, and refuses with 401: no Firestore at all. No webhook that stores what it accepts can answer
+    // faster than this on the same machine.
+    progress(`floor: the same ${planned.length} requests signed with wrong keys, ${CLIENTS} clients`);
+    const forged = await runClients(planned.length, CLIENTS, (i) => {
+      const p = planned[i]!;
+      const body = p.sign().body;
+      return timedRequest(
+        `${base}/api/webhooks/${p.provider}`,
+        post(p.provider === "sendgrid" ? signSendgridWebhook(other.sendgrid.privateKey, body) : signResendWebhook(other.resend, `msg_forged_${i}`, body)),
+      );
+    });
+    const floor = summarize(latencies(forged.samples));
+    progress(`  p50 ${floor.p50Ms} ms, p99 ${floor.p99Ms} ms, statuses ${JSON.stringify(statusCounts(forged.samples))}`);
+
     progress("reading the invitations, counters and suppression list back from Firestore");
     const stored = await raw.collection("invitations").where("eventId", "==", eventId).get();
     const problems: string[] = [];
@@ -270,6 +285,7 @@ await runBench("webhooks", async () => {
       seconds: round(run.seconds, 2),
       applyLagMs,
       applied,
+      refusedFloor: { p50Ms: floor.p50Ms, p99Ms: floor.p99Ms, statuses: statusCounts(forged.samples) },
       eventsPerSecond: round(events / run.seconds, 1),
       serverCost: {
         reads: burn.reads,
