@@ -171,6 +171,27 @@ describe("the webhook loop through the provider stand-ins", () => {
     expect((await checkInvariants(w.db, w.ctx.clock)).violations).toEqual([]);
   });
 
+  it("an invitation that cannot be read does not hold up the rest of the inbox; its report waits until it can", async () => {
+    let now = new Date();
+    const w = await webhookWorld("resend", { "good@example.com": [], "broken@example.com": [] }, { now: () => now });
+    const [good, broken] = await w.invite(["good@example.com", "broken@example.com"]);
+    await w.drain();
+    const original = (await w.invitation(broken!)).status;
+    // Damaged behind Herald's back: reading it fails its schema check.
+    await w.raw.collection("invitations").doc(broken!).update({ status: 42 });
+    expect(await w.post(`${good}-1`, "delivered")).toBe(200);
+    expect(await w.post(`${broken}-1`, "hard_bounce")).toBe(200);
+    expect(await w.apply()).toMatchObject({ applied: 1, pending: 1 });
+    expect((await w.invitation(good!)).delivery).toMatchObject({ reported: "delivered" });
+    expect(await w.inbox()).toBe(1);
+
+    await w.raw.collection("invitations").doc(broken!).update({ status: original });
+    now = new Date(now.getTime() + 31_000);
+    expect(await w.apply()).toMatchObject({ applied: 1, pending: 0 });
+    expect((await w.invitation(broken!)).delivery).toMatchObject({ state: "bounced", reported: "hard_bounce" });
+    expect(await w.inbox()).toBe(0);
+  });
+
   it("the doctor warns about reports left unapplied for ten minutes: the scheduled run is not running", async () => {
     let now = new Date();
     const w = await webhookWorld("resend", { "idle@example.com": [] }, { now: () => now });

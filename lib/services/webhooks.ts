@@ -234,20 +234,23 @@ async function applyPage(ctx: Pick<ServiceContext, "db" | "clock">, due: readonl
   const ids = [...byInvitation.keys()];
   for (let i = 0; i < ids.length; i += INVITATIONS_PER_BATCH) {
     const group = ids.slice(i, i + INVITATIONS_PER_BATCH);
-    const snaps = await ctx.db.getAll("webhook.apply", group.map((id) => invitationRef(id)));
-    const now = ctx.clock.now();
-    const plans = group.map((id, n) => planReports(now, id, snaps[n] ?? null, byInvitation.get(id)!));
-    const batch = ctx.db.batch("webhook.apply");
-    writePlans(batch, plans);
     try {
+      const snaps = await ctx.db.getAll("webhook.apply", group.map((id) => invitationRef(id)));
+      const now = ctx.clock.now();
+      const plans = group.map((id, n) => planReports(now, id, snaps[n] ?? null, byInvitation.get(id)!));
+      const batch = ctx.db.batch("webhook.apply");
+      writePlans(batch, plans);
       if (batch.size > 0) await batch.commit();
       for (const plan of plans) tally(plan.counted, plan.pending);
-    } catch (error) {
-      if (!isFailedPrecondition(error)) throw error;
-      // Some invitation changed since it was read: each on its own, from a fresh read.
+    } catch {
+      // Some invitation changed since it was read (or one cannot be read or written at all): each on its own,
+      // from a fresh read, so that one cannot hold up the rest of the inbox run after run. One that still fails
+      // stays in the inbox and is looked at again later, and the doctor reports it if it stays.
       for (const id of group) {
-        const plan = await applyOne(ctx, id, byInvitation.get(id)!);
-        tally(plan.counted, plan.pending);
+        const items = byInvitation.get(id)!;
+        const plan = await applyOne(ctx, id, items).catch(() => null);
+        if (plan) tally(plan.counted, plan.pending);
+        else tally({ applied: 0, replayed: 0, ignored: 0, pending: items.length }, items);
       }
     }
   }
