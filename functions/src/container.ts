@@ -70,11 +70,11 @@ const IDLE_FLUSH_AFTER_MS = 60_000;
 /**
  * One scheduled run: the burn guard first (from what it already knows, no read) and alongside while the drain
  * sends; then the provider reports in the webhook inbox; then the reminders that came due, queued so they leave
- * in the drain that follows; the drain within a budget shorter than the function's timeout; the guard once more after a run that sent anything (reading the
- * day's totals when they are stale), so a queue drained in short runs is guarded too; then the burn meter's
- * flush (a function instance may be frozen right after returning, so nothing is left for a timer). A run that
- * did nothing reads nothing for the guard and flushes only counts older than a minute; a frozen instance keeps
- * them for its next run.
+ * in the drain that follows; the drain within a budget shorter than the function's timeout; the guard once more
+ * after a run that sent anything (reading the day's totals when they are stale), so a queue drained in short
+ * runs is guarded too; then the burn meter's flush (a function instance may be frozen right after returning, so
+ * nothing is left for a timer). A run that did nothing reads nothing for the guard and flushes only counts older
+ * than a minute; a frozen instance keeps them for its next run.
  */
 export async function runDrain(
   container: DrainContainer,
