@@ -2,10 +2,10 @@ import "server-only";
 import { webhookReader } from "@/lib/adapters/email/webhooks";
 import type { WebhookProvider } from "@/lib/domain/delivery/reports";
 import { logger } from "@/lib/log/logger";
-import { strictTransportSecurityHeader } from "./csp";
 import { statusFor } from "@/lib/services/errors";
 import { receiveWebhook, WebhookKeyring } from "@/lib/services/webhooks";
 import { getContainer } from "./container";
+import { strictTransportSecurityHeader } from "./csp";
 import { limitWebhook } from "./rate-limits";
 import { readBodyLimited, TOO_LARGE } from "./request-body";
 import { serviceContext } from "./services";
@@ -28,7 +28,7 @@ function webhookKeyring(): WebhookKeyring {
   return keyring;
 }
 
-/** HSTS here as on the invitation pages: the proxy (proxy.ts) does not run for the webhooks, which need nothing else from it. */
+/** HSTS here, as on the invitation pages: the proxy (proxy.ts) does not run for the webhooks. */
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   Response.json(body, { status, headers: { "Cache-Control": "no-store", ...strictTransportSecurityHeader(), ...headers } });
 
