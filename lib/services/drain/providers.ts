@@ -211,8 +211,8 @@ export class ProviderPool {
   /**
    * Takes one unit of the provider's daily quota for a send about to be paced and made. The grant is topped up
    * in the background when it runs low, so sends keep flowing while the provider document is written.
-   * "refilling": this drain's units are all used and a top-up is being written; with `wait`, the send waits
-   * for it instead (the caller's last resort: on a contended document that write can take seconds, and a send
+   * "refilling": this drain's units are all used and a top-up is being written (never for the run's first grant,
+   * which is always waited for); with `wait`, the send waits for it instead (the caller's last resort: on a contended document that write can take seconds, and a send
    * that another provider can carry must not sit behind it). "none": nothing left for this drain now.
    */
   async takeQuota(id: string, now: Date, options: { wait: boolean } = { wait: true }): Promise<"taken" | "refilling" | "none"> {
@@ -230,7 +230,10 @@ export class ProviderPool {
         }
       }
       const refill = this.refill(p, periodKey, now);
-      if (!options.wait) return "refilling";
+      // Only a top-up is passed over. The run's first grant on a provider is waited for: otherwise a lower-ranked
+      // provider whose first grant happened to land first took the run's first emails while the preferred one
+      // was perfectly healthy (seen in the console e2e: one of ten went to the backup).
+      if (!options.wait && q && q.periodKey === periodKey && q.units > 0) return "refilling";
       await refill;
     }
     return "none";
