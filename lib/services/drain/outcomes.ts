@@ -7,6 +7,7 @@ import { reportDetail } from "@/lib/domain/delivery/reports";
 import { hasUtf8LocalPart } from "@/lib/domain/email-address";
 import { addDeltas, type Counters } from "@/lib/domain/invitations/counters";
 import type { SuppressionEntry } from "@/lib/domain/suppression";
+import { counterUpdate } from "../invitations";
 import { suppressionKeyOf, writeSuppressions } from "../suppression";
 import type { ClaimedJob, DrainSummary } from "./types";
 
@@ -144,8 +145,7 @@ export class OutcomeWriter {
     }
     writeSuppressions(batch, suppressed);
     for (const [eventId, deltas] of counters) {
-      const update: Record<string, unknown> = {};
-      for (const [key, n] of Object.entries(deltas)) update[`counters.${key}`] = fieldOps.increment(n);
+      const update = counterUpdate(deltas);
       if (Object.keys(update).length > 0) batch.update(docRef(collections.events, eventId), update);
     }
     const entries = items.map((i) => i.plan.audit);
