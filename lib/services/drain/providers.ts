@@ -4,7 +4,7 @@ import { applyOutcomes, claimProbe, DEFAULT_HEALTH_CONFIG, recordFailure, type H
 import { foldHourlyStats } from "@/lib/domain/delivery/provider-hourly";
 import { grantQuota, nextQuotaReset, quotaPeriodKey, settleQuota, type GrantSpend } from "@/lib/domain/delivery/quota";
 import { rankProviders, type RankedProvider, type Ranking } from "@/lib/domain/delivery/ranking";
-import { createPacer, holdUntil, recordStart, reserve, startDelayMs, withShare, type PacerState } from "@/lib/domain/delivery/rate-limit";
+import { createPacer, holdUntil, recordStart, reserve, startDelayMs, withShare, type PacerState, type RateLimits } from "@/lib/domain/delivery/rate-limit";
 import { hasUtf8LocalPart, UTF8_LOCAL_PART_SUPPORT } from "@/lib/domain/email-address";
 import type { Mailer, SendResult } from "@/lib/ports/mailer";
 import { toConnection } from "../provider-config";
@@ -24,6 +24,14 @@ const QUEUE_MS_PER_PENALTY_POINT = 250;
  * event loop waking several sends at once is handled separately: the pacer counts each second's starts.)
  */
 const PACING_HEADROOM = 0.9;
+/** A provider's configured rate limits less the headroom drains keep below them; a limit of 0 is no limit. */
+function pacedLimits(doc: Pick<ProviderDoc, "ratePerSecond" | "ratePerMinute">): RateLimits {
+  return {
+    perSecond: doc.ratePerSecond ? doc.ratePerSecond * PACING_HEADROOM : undefined,
+    perMinute: doc.ratePerMinute ? doc.ratePerMinute * PACING_HEADROOM : undefined,
+  };
+}
+
 /**
  * Every usable provider pausing for at most this long (a 429's Retry-After, a circuit about to half-open) is
  * waited out by sends and by the run: deferring each email, or ending the run, costs writes and a restart for
@@ -158,10 +166,10 @@ export class ProviderPool {
   sendRatePerSecond(now: Date): number {
     let total = 0;
     for (const r of this.rank(now).usable) {
-      const { ratePerSecond, ratePerMinute } = this.get(r.id).doc;
-      const limits = [ratePerSecond, ratePerMinute ? ratePerMinute / 60 : null].filter((x): x is number => typeof x === "number" && x > 0);
+      const { perSecond, perMinute } = pacedLimits(this.get(r.id).doc);
+      const limits = [perSecond, perMinute === undefined ? undefined : perMinute / 60].filter((x) => x !== undefined);
       if (limits.length === 0) return Number.POSITIVE_INFINITY;
-      total += Math.min(...limits) * PACING_HEADROOM;
+      total += Math.min(...limits);
     }
     return total;
   }
@@ -354,11 +362,8 @@ export class ProviderPool {
   /** Waits for this drain's next slot under the provider's rate limit (its share of it, with other drains). */
   async pace(id: string, share: number, now: Date, sleep: (ms: number) => Promise<void>): Promise<void> {
     const p = this.get(id);
-    if (!p.doc.ratePerSecond && !p.doc.ratePerMinute) return;
-    const limits = {
-      perSecond: p.doc.ratePerSecond ? p.doc.ratePerSecond * PACING_HEADROOM : undefined,
-      perMinute: p.doc.ratePerMinute ? p.doc.ratePerMinute * PACING_HEADROOM : undefined,
-    };
+    const limits = pacedLimits(p.doc);
+    if (limits.perSecond === undefined && limits.perMinute === undefined) return;
     p.pacer = p.pacer ? withShare(p.pacer, share) : createPacer(limits, share);
     const slot = reserve(p.pacer, now);
     p.pacer = slot.state;
