@@ -12,6 +12,7 @@ import { addresses, recipients, seedEvent, seedProvider } from "@/tests/support/
 import { ensureProductionBuild } from "./lib/build";
 import {
   answerForm,
+  type BenchRequest,
   latencies,
   outcomeOf,
   runClients,
@@ -47,9 +48,9 @@ const address = (block: keyof typeof ADDRESS_BLOCK, n: number) => {
   const i = ADDRESS_BLOCK[block] + n;
   return `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
 };
-const from = (block: keyof typeof ADDRESS_BLOCK, n: number, init: RequestInit = {}): RequestInit => ({
+const from = (block: keyof typeof ADDRESS_BLOCK, n: number, init: BenchRequest = {}): BenchRequest => ({
   ...init,
-  headers: { ...(init.headers as Record<string, string> | undefined), "x-forwarded-for": address(block, n) },
+  headers: { ...init.headers, "x-forwarded-for": address(block, n) },
 });
 
 /** A link of the right shape for an invitation that may exist, signed with a secret that is not the server's. */

@@ -27,7 +27,7 @@ import {
   type WebhookEventKind,
 } from "@/tests/support/provider-standins";
 import { ensureProductionBuild } from "./lib/build";
-import { latencies, runClients, statusCounts, timedRequest } from "./lib/http";
+import { latencies, runClients, statusCounts, timedRequest, type BenchRequest } from "./lib/http";
 import { progress, round } from "./lib/output";
 import { runBench, withTestStack } from "./lib/stack";
 import { cpuSince, sampleCpu, summarize } from "./lib/stats";
@@ -303,6 +303,6 @@ await runBench("webhooks", async () => {
   });
 });
 
-function post(signed: SignedPost): RequestInit {
+function post(signed: SignedPost): BenchRequest {
   return { method: "POST", headers: signed.headers, body: signed.body };
 }
