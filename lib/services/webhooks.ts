@@ -134,7 +134,7 @@ export class WebhookKeyring {
   }
 }
 
-export const inboxRef = (id: string) => docRef(collections.webhookInbox, id);
+const inboxRef = (id: string) => docRef(collections.webhookInbox, id);
 
 /**
  * The same reports always get the same id: a delivery received again (a provider retry, or two at once) finds
