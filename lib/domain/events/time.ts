@@ -176,6 +176,12 @@ function rangeFormatter(timeZone: string, locale: string): Intl.DateTimeFormat {
 }
 
 /**
+ * Every view of an invitation page prints its event's range, and a burst of guests views the same few events:
+ * formatRange was 2.4% of the app's CPU in bench:accept's page views, for the same few strings.
+ */
+const formattedRanges = new LRUCache<string, string>({ max: 1_000 });
+
+/**
  * A human range such as "Sat, 5 Dec 2026, 18:00–21:00 (Europe/Paris)"; the date is written once when both ends
  * fall on the same day in `timeZone`. Call it again with the viewer's zone for the "your time" line: the zone
  * name is always printed because the same figures mean different instants in different zones.
@@ -189,12 +195,6 @@ export function formatEventTime(start: Date, end: Date, timeZone: string, locale
   }
   return text;
 }
-
-/**
- * Every view of an invitation page prints its event's range, and a burst of guests views the same few events:
- * formatRange was 2.4% of the app's CPU in bench:accept's page views, for the same few strings.
- */
-const formattedRanges = new LRUCache<string, string>({ max: 1_000 });
 
 /**
  * When an invitation link stops working: `lifetimeDays` after it is issued, but never after the event ends,

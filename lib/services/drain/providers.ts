@@ -24,6 +24,7 @@ const QUEUE_MS_PER_PENALTY_POINT = 250;
  * event loop waking several sends at once is handled separately: the pacer counts each second's starts.)
  */
 const PACING_HEADROOM = 0.9;
+
 /** A provider's configured rate limits less the headroom drains keep below them; a limit of 0 is no limit. */
 function pacedLimits(doc: Pick<ProviderDoc, "ratePerSecond" | "ratePerMinute">): RateLimits {
   return {
