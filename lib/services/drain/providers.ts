@@ -220,9 +220,10 @@ export class ProviderPool {
   /**
    * Takes one unit of the provider's daily quota for a send about to be paced and made. The grant is topped up
    * in the background when it runs low, so sends keep flowing while the provider document is written.
-   * "refilling": this drain's units are all used and a top-up is being written (never for the run's first grant,
-   * which is always waited for); with `wait`, the send waits for it instead (the caller's last resort: on a contended document that write can take seconds, and a send
-   * that another provider can carry must not sit behind it). "none": nothing left for this drain now.
+   * "refilling": this drain's units are all used and a top-up is being written (never for the run's first
+   * grant, which is always waited for); with `wait`, the send waits for it instead (the caller's last resort: on
+   * a contended document that write can take seconds, and a send that another provider can carry must not sit
+   * behind it). "none": nothing left for this drain now.
    */
   async takeQuota(id: string, now: Date, options: { wait: boolean } = { wait: true }): Promise<"taken" | "refilling" | "none"> {
     const p = this.get(id);
