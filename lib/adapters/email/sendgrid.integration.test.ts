@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Mailer, SendResult } from "@/lib/ports/mailer";
 import { startSendgridStandin, type ProviderStandin } from "@/tests/support/provider-standins";
@@ -138,6 +140,26 @@ describe("SendGrid adapter against the local stand-in", () => {
     const result = await mailer.send(testEmail());
     expect(result.ok).toBe(true);
     expect(result.latencyMs).toBeGreaterThanOrEqual(100);
+  });
+
+  it("a redirect is not followed: the email is not posted again to wherever it points", async () => {
+    const elsewhere = await startSendgridStandin({ apiKey: API_KEY });
+    const redirecting = createServer((_req, res) => {
+      res.writeHead(307, { location: `${elsewhere.url}/v3/mail/send` });
+      res.end();
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, "127.0.0.1", resolve));
+    const { port } = redirecting.address() as AddressInfo;
+    const redirected = createMailer({ kind: "sendgrid", apiKey: API_KEY, baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 2000 });
+    try {
+      const result = failure(await redirected.send(testEmail()));
+      expect(result.errorClass).toBe("transient");
+      expect(elsewhere.requests).toHaveLength(0);
+    } finally {
+      await redirected.close();
+      await new Promise((resolve) => redirecting.close(resolve));
+      await elsewhere.close();
+    }
   });
 
   it("connection refused → transient", async () => {
