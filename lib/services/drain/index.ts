@@ -8,7 +8,7 @@ import { RUNTIME_SETTINGS } from "../settings";
 import { suppressionKeyOf, SuppressionWatch } from "../suppression";
 import { OutcomeWriter } from "./outcomes";
 import { ProviderPool, SHORT_PAUSE_MS } from "./providers";
-import { ConfirmationWatch } from "./confirmations";
+import { ConfirmationFinder } from "./confirmations";
 import { Registry, type Chunk, type Lease } from "./registry";
 import { sendOne, templateIdFor, type SendContext } from "./send";
 import type { ClaimedJob, DrainOptions, DrainPorts, DrainSummary } from "./types";
@@ -24,7 +24,7 @@ export { readRegistry } from "./registry";
  *  2. claim: a write conditional on the version of one queue registry partition records a lease (owner,
  *     expiry, job versions); jobs of a dead drain's expired lease are taken over a bounded number at a time.
  *     A chunk holds about 1.5 s of all drains' sending, and the next one is claimed while it sends; claims go
- *     first where a confirmation waits (confirmations.ts, a listener);
+ *     first where a confirmation waits (confirmations.ts, a look every few seconds);
  *  3. send each job through the best-ranked usable provider (send.ts), with "may this email be sent now?"
  *     asked right before the send; a send starts only if it can finish and be recorded within its lease;
  *  4. record outcomes (outcomes.ts) in conditional batches at least every couple of seconds, then release
@@ -156,10 +156,15 @@ export async function drainQueue(ports: DrainPorts, options: DrainOptions): Prom
   };
 
   // Most runs find nothing to do: one read answers that, before the listener and the provider list cost more.
-  const due = await ports.db.queryIds("drain.peek", collections.jobs, {
+  // The most urgent due job, so the run also knows whether any confirmation waits (see ConfirmationFinder).
+  const due = await ports.db.query("drain.peek", collections.jobs, {
     where: [
       ["state", "in", [...WAITING_JOB_STATES]],
       ["dueAt", "<=", now()],
+    ],
+    orderBy: [
+      ["rank", "asc"],
+      ["dueAt", "asc"],
     ],
     limit: 1,
   });
@@ -197,7 +202,8 @@ export async function drainQueue(ports: DrainPorts, options: DrainOptions): Prom
       summary.stoppedBecause = "no_provider";
       return summary;
     }
-    await drainChunks(ports, o, { providers, summary, settings: () => settings, backoff, now, sleep, log });
+    const confirmationsDue = due[0]!.data.rank === 0;
+    await drainChunks(ports, o, { providers, summary, settings: () => settings, backoff, now, sleep, log, confirmationsDue });
   } finally {
     unsubscribe();
     if (providers) {
@@ -220,6 +226,8 @@ async function drainChunks(
     now: () => Date;
     sleep: (ms: number) => Promise<void>;
     log: (message: string, fields?: Record<string, unknown>) => void;
+    /** The run's first look found a confirmation due. */
+    confirmationsDue: boolean;
   },
 ) {
   const { providers, summary, settings, now, log } = run;
@@ -231,7 +239,7 @@ async function drainChunks(
   // Sends already claimed may run a little past the budget, never long enough to meet the function's timeout.
   const lastStart = deadline + Math.min(leaseMs, o.budgetMs) / 2;
   const registry = new Registry(ports, o.drainId, { claimSize: o.claimSize, leaseMs, takeoverGraceMs: o.takeoverGraceMs });
-  const confirmations = new ConfirmationWatch(ports.db, (error) => log("confirmations listener failed; every claim looks for them", { error: error.message }));
+  const confirmations = new ConfirmationFinder(ports.db, run.confirmationsDue, (error) => log("could not look for waiting confirmations; every claim looks for them", { error: error.message }));
   const suppressions = new SuppressionWatch(ports.db, (error) => log("suppression list listener failed; its addresses wait for the next run", { error: error.message }));
   // Outcomes that still cannot be written this long after the last send could start are given up (their jobs
   // are still waiting as claimed, and are resent under the same idempotency keys): a run must end, not outlive
@@ -285,6 +293,7 @@ async function drainChunks(
     return registry.claim(target, urgent, claimSizeNow()).then(
       (chunk) => {
         failedClaims = 0;
+        if (urgent !== "unknown" && urgent.has(chunk.partition)) confirmations.looked(chunk.partition);
         return chunk;
       },
       async (error: Error) => {

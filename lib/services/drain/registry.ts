@@ -98,8 +98,10 @@ export class Registry {
   claim(only?: number, urgent: UrgentPartitions = "unknown", size = this.options.claimSize): Promise<Chunk> {
     const n = this.claims++;
     const partition = only ?? (firstShardFor(this.drainId) + n) % REGISTRY_SHARDS;
-    // Looking for confirmations costs a query (a read, and a scan on the emulator) per claim: skipped where the
-    // drain's last look across partitions found none waiting.
+    // One query per claim, over the ranks it looks for, in priority order. On the emulator every query on the
+    // queue sorts all of it, however little it returns: a query per rank cost two or three such sorts per claim
+    // (mostly to find no reminders), the largest part of the emulator's work in bench:drain. Confirmations are
+    // looked for only where the drain's last look across partitions found some waiting, or when it does not know.
     const ranks = urgent === "unknown" || urgent.has(partition) ? [0, 1, 2] : [1, 2];
     const target = registryShardId(partition);
     // Each partition is swept from its head once per pass of the rotation, and after that from its cursor.
@@ -116,28 +118,28 @@ export class Registry {
       const [before] = await this.ports.db.getAll("queue.claim", [registryRef(target)]);
       const seen = shardView(target, before?.data ?? null);
       const seenLeased = leasedJobIds([seen]);
-      const found: Snapshot<JobDoc>[] = [];
       const asOf = this.ports.clock.now();
       // Priority order: high (confirmations) before normal (invitations) before low (reminders), oldest first.
-      for (const rank of ranks) {
-        if (found.length >= size) break;
-        const from = sweep ? undefined : claimCursor([seen], rank, asOf, grace);
-        const due = await this.ports.db.query("queue.claim", collections.jobs, {
-          where: [
-            ["rank", "==", rank],
-            ["shard", "==", partition],
-            ["state", "in", [...WAITING_JOB_STATES]],
-            ["dueAt", "<=", asOf],
-          ],
-          orderBy: [
-            ["dueAt", "asc"],
-            ["__name__", "asc"],
-          ],
-          startAfter: from ? [from.dueAt, from.id] : undefined,
-          limit: size - found.length + (sweep ? seenLeased.size : Math.min(seenLeased.size, SKIP_SLACK)),
-        });
-        found.push(...due.filter((snap) => !seenLeased.has(snap.id)));
-      }
+      // The query starts after its first rank's cursor, if that rank has one (a later rank's cursor would skip
+      // the ranks before it): in-flight jobs of later ranks are read past, within the slack.
+      const first = ranks[0]!;
+      const from = sweep ? undefined : claimCursor([seen], first, asOf, grace);
+      const due = await this.ports.db.query("queue.claim", collections.jobs, {
+        where: [
+          ["rank", "in", ranks],
+          ["shard", "==", partition],
+          ["state", "in", [...WAITING_JOB_STATES]],
+          ["dueAt", "<=", asOf],
+        ],
+        orderBy: [
+          ["rank", "asc"],
+          ["dueAt", "asc"],
+          ["__name__", "asc"],
+        ],
+        startAfter: from ? [first, from.dueAt, from.id] : undefined,
+        limit: size + (sweep ? seenLeased.size : Math.min(seenLeased.size, SKIP_SLACK)),
+      });
+      const found = due.filter((snap) => !seenLeased.has(snap.id));
 
       let registry = before;
       let candidates = found;

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { drainWorld } from "@/tests/support/drain-world";
+import { addresses, seedProvider } from "@/tests/support/fixtures";
+import { newDrainId } from "./index";
+import { Registry } from "./registry";
+
+/**
+ * A claim finds its partition's due jobs with one query over the priority ranks it looks for, ordered by rank
+ * and then by due time: confirmations, then invitations, then reminders, whatever their ages.
+ */
+describe("a claim on one queue partition", () => {
+  it("takes a confirmation first, then invitations, then reminders that have waited longer, and no rank it was not asked for", async () => {
+    const w = await drainWorld();
+    await seedProvider(w.db, "api");
+    const ids = await w.invite(addresses(6));
+    const jobs = ids.map((id) => w.raw.collection("jobs").doc(`${id}-1`));
+    const longAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+    // All in partition 3. Two reminders have waited longest, one confirmation least; three invitations between.
+    const shapes = [
+      { rank: 2, priority: "low", kind: "reminder", dueAt: longAgo(60) },
+      { rank: 2, priority: "low", kind: "reminder", dueAt: longAgo(50) },
+      { rank: 1, priority: "normal", kind: "invitation", dueAt: longAgo(30) },
+      { rank: 1, priority: "normal", kind: "invitation", dueAt: longAgo(20) },
+      { rank: 1, priority: "normal", kind: "invitation", dueAt: longAgo(10) },
+      { rank: 0, priority: "high", kind: "confirmation", dueAt: longAgo(1) },
+    ];
+    await Promise.all(jobs.map((ref, i) => ref.update({ shard: 3, ...shapes[i] })));
+    const idOf = (i: number) => jobs[i]!.id;
+    const registry = () => new Registry(w.ports, newDrainId(), { claimSize: 4, leaseMs: 60_000, takeoverGraceMs: 5_000 });
+
+    // Where confirmations are not known to wait, the claim does not look for them.
+    const ordinary = await registry().claim(3, new Set(), 4);
+    expect(ordinary.jobs.map((j) => j.id)).toEqual([idOf(2), idOf(3), idOf(4), idOf(0)]);
+
+    // Where one waits, it comes first; what the first claim leased is skipped.
+    const urgent = await registry().claim(3, new Set([3]), 4);
+    expect(urgent.jobs.map((j) => j.id)).toEqual([idOf(5), idOf(1)]);
+  });
+});
