@@ -1,7 +1,7 @@
 import type { Scheduler } from "fast-check";
 import type { Firestore } from "firebase-admin/firestore";
 import type { BurnMeter } from "@/lib/adapters/firestore/burn-meter";
-import type { CollectionDef, DocRef, QuerySpec, Snapshot } from "@/lib/adapters/firestore/collection";
+import type { CollectionDef, DocRef, QuerySpec } from "@/lib/adapters/firestore/collection";
 import { MeteredFirestore, type Batch, type TransactionScope, type UpdateData } from "@/lib/adapters/firestore/db";
 
 /**
@@ -118,18 +118,6 @@ export function interleavedFirestore(raw: Firestore, meter: BurnMeter, interleav
         ref,
         (data) => {
           chain = chain.then(() => step(op, async () => onChange(data)));
-        },
-        onError,
-      );
-    }
-    override watchQuery<T>(op: string, collection: CollectionDef<T>, spec: QuerySpec, onChange: (docs: Snapshot<T>[]) => void, onError: (e: Error) => void) {
-      let chain: Promise<unknown> = Promise.resolve();
-      return super.watchQuery(
-        op,
-        collection,
-        spec,
-        (docs) => {
-          chain = chain.then(() => step(op, async () => onChange(docs)));
         },
         onError,
       );

@@ -309,24 +309,6 @@ export class MeteredFirestore {
     }, onError);
   }
 
-  /**
-   * Server-side listener on a query whose result stays small (the queue's waiting confirmations). Billed as
-   * Firestore bills listeners: one read per document in the first result (one when it is empty), then one per
-   * document added, changed or removed; no scan is repeated, which is why it beats polling the query.
-   */
-  watchQuery<T>(op: string, collection: CollectionDef<T>, spec: QuerySpec, onChange: (docs: Snapshot<T>[]) => void, onError: (e: Error) => void) {
-    let first = true;
-    return this.buildQuery(collection, spec).onSnapshot((result) => {
-      this.countReads(collection.name, op, first ? Math.max(1, result.size) : result.docChanges().length);
-      first = false;
-      try {
-        onChange(result.docs.map((snap) => snapshotOf(collection, snap)));
-      } catch (error) {
-        onError(error as Error);
-      }
-    }, onError);
-  }
-
   private writeSet(
     target: {
       create(r: FirebaseFirestore.DocumentReference, d: DocumentData): unknown;

@@ -226,7 +226,7 @@ async function drainChunks(
     now: () => Date;
     sleep: (ms: number) => Promise<void>;
     log: (message: string, fields?: Record<string, unknown>) => void;
-    /** The run's first look found a confirmation due. */
+    /** The run's peek found a confirmation due. */
     confirmationsDue: boolean;
   },
 ) {
