@@ -100,9 +100,10 @@ export class Registry {
     const partition = only ?? (firstShardFor(this.drainId) + n) % REGISTRY_SHARDS;
     // One query per claim, over the ranks it looks for, in priority order. On the emulator every query on the
     // queue sorts all of it, however little it returns: a query per rank cost two or three such sorts per claim
-    // (mostly to find no reminders), the largest part of the emulator's work in bench:drain. Confirmations are
-    // looked for only where the drain's last look across partitions found some waiting, or when it does not know.
-    const ranks = urgent === "unknown" || urgent.has(partition) ? [0, 1, 2] : [1, 2];
+    // (mostly to find no reminders), the largest part of the emulator's work in bench:drain. Confirmations
+    // (rank 0) are looked for only where the drain's last look across partitions found some waiting, or when
+    // it does not know. The ranks are a range, not a list: `rank in [...]` made the emulator sort once per value.
+    const lowestRank = urgent === "unknown" || urgent.has(partition) ? 0 : 1;
     const target = registryShardId(partition);
     // Each partition is swept from its head once per pass of the rotation, and after that from its cursor.
     const sweep = Math.floor(n / REGISTRY_SHARDS) % SWEEP_EVERY === 0;
@@ -122,11 +123,10 @@ export class Registry {
       // Priority order: high (confirmations) before normal (invitations) before low (reminders), oldest first.
       // The query starts after its first rank's cursor, if that rank has one (a later rank's cursor would skip
       // the ranks before it): in-flight jobs of later ranks are read past, within the slack.
-      const first = ranks[0]!;
-      const from = sweep ? undefined : claimCursor([seen], first, asOf, grace);
+      const from = sweep ? undefined : claimCursor([seen], lowestRank, asOf, grace);
       const due = await this.ports.db.query("queue.claim", collections.jobs, {
         where: [
-          ["rank", "in", ranks],
+          ...(lowestRank > 0 ? [["rank", ">=", lowestRank] as const] : []),
           ["shard", "==", partition],
           ["state", "in", [...WAITING_JOB_STATES]],
           ["dueAt", "<=", asOf],
@@ -136,7 +136,7 @@ export class Registry {
           ["dueAt", "asc"],
           ["__name__", "asc"],
         ],
-        startAfter: from ? [first, from.dueAt, from.id] : undefined,
+        startAfter: from ? [lowestRank, from.dueAt, from.id] : undefined,
         limit: size + (sweep ? seenLeased.size : Math.min(seenLeased.size, SKIP_SLACK)),
       });
       const found = due.filter((snap) => !seenLeased.has(snap.id));
