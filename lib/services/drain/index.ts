@@ -278,21 +278,32 @@ async function drainChunks(
   let failedClaims = 0;
   let redirectedAt = 0;
   /**
+   * Partitions whose last claim found all their due jobs: the rotation passes over them. Without this, the
+   * rotation came back to each partition once or twice more to find nothing, each time paying a query (a sort
+   * of the whole queue on the emulator) and a peek: 35 claims and 16 peeks for 5,000 emails in bench:drain.
+   */
+  const exhausted = new Set<number>();
+  /**
    * A claim goes where confirmations wait (redirected at most once a second, so one still in flight does not
    * hold the rotation), else to the next partition of this drain's rotation. A claim that fails (contention
    * with other drains' claims outlasting the SDK's retries, a dropped connection) is tried again on the next
    * partition after a short pause; three in a row end the run, and the next run tries afresh.
    */
   const claim = async (partition?: number): Promise<Chunk | null> => {
+    // Once every partition has been found exhausted, the rotation starts afresh: jobs become due again
+    // (retries, jobs released unsent), and the first empty claim leads to the peek below.
+    if (exhausted.size >= REGISTRY_SHARDS) exhausted.clear();
     const urgent = confirmations.partitions(now());
     let target = partition;
     if (target === undefined && urgent !== "unknown" && urgent.size > 0 && Date.now() - redirectedAt >= URGENT_CHECK_MS) {
       redirectedAt = Date.now();
       target = urgent.values().next().value;
     }
-    return registry.claim(target, urgent, claimSizeNow()).then(
+    return registry.claim(target, urgent, claimSizeNow(), exhausted).then(
       (chunk) => {
         failedClaims = 0;
+        if (chunk.exhausted) exhausted.add(chunk.partition);
+        else exhausted.delete(chunk.partition);
         if (urgent !== "unknown" && urgent.has(chunk.partition)) confirmations.looked(chunk.partition);
         return chunk;
       },

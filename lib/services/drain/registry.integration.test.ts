@@ -36,4 +36,24 @@ describe("a claim on one queue partition", () => {
     const urgent = await registry().claim(3, new Set([3]), 4);
     expect(urgent.jobs.map((j) => j.id)).toEqual([idOf(5), idOf(1)]);
   });
+
+  it("says when it found every due job of its partition, and the rotation then passes over that partition", async () => {
+    const w = await drainWorld();
+    await seedProvider(w.db, "api");
+    const ids = await w.invite(addresses(3));
+    await Promise.all(ids.map((id) => w.raw.collection("jobs").doc(`${id}-1`).update({ shard: 5 })));
+    const registry = new Registry(w.ports, newDrainId(), { claimSize: 10, leaseMs: 60_000, takeoverGraceMs: 5_000 });
+
+    const part = await registry.claim(5, new Set(), 2);
+    expect(part.jobs).toHaveLength(2);
+    expect(part.exhausted).toBe(false);
+    const rest = await registry.claim(5, new Set(), 2);
+    expect(rest.jobs).toHaveLength(1);
+    expect(rest.exhausted).toBe(true);
+
+    // Every partition but 6 known exhausted: the rotation's next claim goes to 6, wherever it stood.
+    const others = new Set([0, 1, 2, 3, 4, 5, 7]);
+    expect((await registry.claim(undefined, new Set(), 2, others)).partition).toBe(6);
+    expect((await registry.claim(undefined, new Set(), 2, others)).partition).toBe(6);
+  });
 });

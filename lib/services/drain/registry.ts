@@ -48,6 +48,8 @@ export interface Lease {
 export interface Chunk {
   /** The queue partition claimed from. */
   partition: number;
+  /** The claim's query found every due job of the partition (as of the claim): claiming there again now would find none. */
+  exhausted: boolean;
   lease: Lease | null;
   jobs: ClaimedJob[];
   liveDrains: number;
@@ -91,13 +93,16 @@ export class Registry {
   }
 
   /**
-   * Claims up to `size` due jobs of the next partition in this drain's rotation, highest priority first,
-   * in one transaction on that partition's registry document: jobs of expired leases first (bounded, resumed
-   * only if untouched since their claim), then due jobs not in any lease.
+   * Claims up to `size` due jobs of the next partition in this drain's rotation (passing over those in `skip`),
+   * highest priority first, with one conditional write on that partition's registry document: jobs of expired
+   * leases first (bounded, resumed only if untouched since their claim), then due jobs not in any lease.
    */
-  claim(only?: number, urgent: UrgentPartitions = "unknown", size = this.options.claimSize): Promise<Chunk> {
-    const n = this.claims++;
-    const partition = only ?? (firstShardFor(this.drainId) + n) % REGISTRY_SHARDS;
+  claim(only?: number, urgent: UrgentPartitions = "unknown", size = this.options.claimSize, skip: ReadonlySet<number> = new Set()): Promise<Chunk> {
+    let n = this.claims++;
+    const inTurn = () => (firstShardFor(this.drainId) + n) % REGISTRY_SHARDS;
+    // The rotation passes over partitions the caller knows to be exhausted (once round at most).
+    for (let k = 1; only === undefined && k < REGISTRY_SHARDS && skip.has(inTurn()); k++) n = this.claims++;
+    const partition = only ?? inTurn();
     // One query per claim, over the ranks it looks for, in priority order. On the emulator every query on the
     // queue sorts all of it, however little it returns: a query per rank cost two or three such sorts per claim
     // (mostly to find no reminders), the largest part of the emulator's work in bench:drain. Confirmations
@@ -124,6 +129,7 @@ export class Registry {
       // The query starts after its first rank's cursor, if that rank has one (a later rank's cursor would skip
       // the ranks before it): in-flight jobs of later ranks are read past, within the slack.
       const from = sweep ? undefined : claimCursor([seen], lowestRank, asOf, grace);
+      const limit = size + (sweep ? seenLeased.size : Math.min(seenLeased.size, SKIP_SLACK));
       const due = await this.ports.db.query("queue.claim", collections.jobs, {
         where: [
           ...(lowestRank > 0 ? [["rank", ">=", lowestRank] as const] : []),
@@ -137,9 +143,11 @@ export class Registry {
           ["__name__", "asc"],
         ],
         startAfter: from ? [lowestRank, from.dueAt, from.id] : undefined,
-        limit: size + (sweep ? seenLeased.size : Math.min(seenLeased.size, SKIP_SLACK)),
+        limit,
       });
       const found = due.filter((snap) => !seenLeased.has(snap.id));
+      // Fewer documents than asked for: the query reached the end of the partition's due jobs.
+      const queryExhausted = due.length < limit;
 
       let registry = before;
       let candidates = found;
@@ -171,11 +179,16 @@ export class Registry {
           else leases[pick.leaseId] = { ...dead, jobs: rest };
         }
 
+        let leftBehind = false;
         for (const snap of candidates) {
-          if (jobs.length >= size) break;
           if (leased.has(snap.id) || byId.has(snap.id)) continue;
+          if (jobs.length >= size) {
+            leftBehind = true;
+            break;
+          }
           jobs.push({ id: snap.id, job: snap.data, version: snap.version, resumed: false });
         }
+        const exhausted = queryExhausted && !leftBehind;
 
         const drains = Object.fromEntries(
           Object.entries(view.drains).filter(([, seen]) => now.getTime() - seen.getTime() < DRAIN_LIVENESS_MS),
@@ -204,7 +217,7 @@ export class Registry {
           };
           lease = { id: leaseId, shardId: target, expiresAt, jobIds: jobs.map((j) => j.id) };
         }
-        if (jobs.length === 0 && picks.length === 0) return { lease, jobs, recovered, drains, now };
+        if (jobs.length === 0 && picks.length === 0) return { lease, jobs, recovered, drains, now, exhausted };
         // Written only if the partition is still as read: create() for its first claim, else an update
         // conditional on the version read. Either way, two drains that read the same state cannot both lease
         // the same jobs; the loser reads again.
@@ -213,7 +226,7 @@ export class Registry {
         else write.create(registryRef(target), { leases, drains });
         try {
           await write.commit();
-          return { lease, jobs, recovered, drains, now };
+          return { lease, jobs, recovered, drains, now, exhausted };
         } catch (error) {
           if (!(isFailedPrecondition(error) || isAlreadyExists(error)) || attempt >= CLAIM_ATTEMPTS) throw error;
         }
@@ -224,9 +237,9 @@ export class Registry {
         const asOfNow = this.ports.clock.now();
         candidates = again.filter((snap): snap is Snapshot<JobDoc> => snap !== null && isWaiting(snap.data.state) && snap.data.dueAt <= asOfNow);
       }
-    }).then(({ lease, jobs, recovered, drains, now }) => {
+    }).then(({ lease, jobs, recovered, drains, now, exhausted }) => {
       this.seen.set(target, { id: target, leases: {}, drains });
-      return { partition, lease, jobs, recovered, liveDrains: liveDrainIds([...this.seen.values()], now, DRAIN_LIVENESS_MS).length };
+      return { partition, exhausted, lease, jobs, recovered, liveDrains: liveDrainIds([...this.seen.values()], now, DRAIN_LIVENESS_MS).length };
     });
   }
 
