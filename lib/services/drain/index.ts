@@ -351,10 +351,15 @@ async function drainChunks(
 
   const emptyPartitions = new Set<number>();
   let shortPauses = 0;
-  // Bounded like a claim: a store that does not answer must not hold the run past its budget.
-  const drainsSeen = await settledBy(registry.learnDrains(), Date.now() + Math.max(0, deadline - now().getTime())).catch(() => 1);
-  share = 1 / (drainsSeen === LATE ? 1 : drainsSeen);
+  // This drain's share of the providers follows the heartbeat document from here on; the first claim is made
+  // meanwhile. Bounded like a claim: a store that does not answer must not hold the run past its budget.
+  const announced = settledBy(
+    registry.announce((live) => (share = 1 / Math.max(1, live))),
+    Date.now() + Math.max(0, deadline - now().getTime()),
+  ).catch(() => 1);
   let next: Promise<Chunk | null> | null = claim();
+  const drainsSeen = await announced;
+  share = 1 / (drainsSeen === LATE ? 1 : drainsSeen);
   // A claim abandoned because it did not come back in time: if it ever does, its lease is given back at once.
   const releaseWhenBack = (late: Promise<Chunk | null>) =>
     void late.then((chunk) => (chunk?.lease ? registry.release(chunk.lease) : undefined)).catch(() => undefined);
@@ -468,6 +473,12 @@ async function drainChunks(
     await writer.flush();
     await Promise.all(trackers.map((t) => t.released));
     await persisting;
+    // Leaving lets the other drains' shares grow at once; a run that cannot say so is forgotten after its
+    // heartbeat's liveness, as a killed one is.
+    await settledBy(
+      registry.leave().catch((error: Error) => log("could not leave the heartbeat document", { error: error.message })),
+      Date.now() + UNUSED_CLAIM_WAIT_MS,
+    );
   }
   if (summary.stoppedBecause === "idle") {
     // The queue ran dry, or what is left waits: say why, as an operator would want to know.

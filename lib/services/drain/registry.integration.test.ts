@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { drainWorld } from "@/tests/support/drain-world";
+import { drainWorld, until } from "@/tests/support/drain-world";
 import { addresses, seedProvider } from "@/tests/support/fixtures";
 import { newDrainId } from "./index";
 import { Registry } from "./registry";
@@ -55,5 +55,20 @@ describe("a claim on one queue partition", () => {
     const others = new Set([0, 1, 2, 3, 4, 5, 7]);
     expect((await registry.claim(undefined, new Set(), 2, others)).partition).toBe(6);
     expect((await registry.claim(undefined, new Set(), 2, others)).partition).toBe(6);
+  });
+
+  it("drains that start together know of each other at once, and of one that leaves", async () => {
+    const w = await drainWorld();
+    const options = { claimSize: 10, leaseMs: 60_000, takeoverGraceMs: 5_000 };
+    const [first, second] = [new Registry(w.ports, newDrainId(), options), new Registry(w.ports, newDrainId(), options)];
+    const counts: number[] = [];
+    await first.announce((live) => counts.push(live));
+    // Before either has claimed anything, the second already counts two drains sharing the providers.
+    expect(await second.announce(() => undefined)).toBe(2);
+    await until(() => counts.at(-1) === 2, 5_000, "the first drain to learn of the second");
+    await second.leave();
+    await until(() => counts.at(-1) === 1, 5_000, "the first drain to learn the second left");
+    await first.leave();
+    expect((await w.raw.collection("queue").doc("drains").get()).data()?.drains).toEqual({});
   });
 });
