@@ -12,7 +12,7 @@ const FOLLOWED = 50;
  * the partitions reaches its own (at most REGISTRY_SHARDS claims, seconds under load); a look only makes that
  * sooner, so it does not need to be more frequent than this.
  */
-export const LOOK_EVERY_MS = 5_000;
+const LOOK_EVERY_MS = 5_000;
 
 /**
  * Where the queue's confirmations (its high-priority jobs) wait, asked with one small query at most every

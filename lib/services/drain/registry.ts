@@ -32,7 +32,7 @@ export const registryRef = (shardId: string) => docRef(collections.queue, shardI
 /** A drain that has not claimed for this long no longer takes a share of providers' rate limits. */
 const DRAIN_LIVENESS_MS = 90_000;
 /** The document in which every running drain announces itself (see Registry.announce). */
-export const HEARTBEATS_ID = "drains";
+const HEARTBEATS_ID = "drains";
 /** A running drain renews its heartbeat this often... */
 const HEARTBEAT_EVERY_MS = 15_000;
 /** ...and one whose heartbeat is older than this (three renewals missed: it was killed) no longer counts. */
@@ -113,8 +113,7 @@ export class Registry {
             if (first) {
               this.forgetLongGone(this.heartbeats);
               resolve(count());
-            }
-            else onCount(count());
+            } else onCount(count());
             first = false;
           },
           (error) => {
