@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { docRef } from "@/lib/adapters/firestore/collection";
 import { collections, runtimeSettingsSchema, type EventDoc, type RuntimeSettings, type TemplateDoc } from "@/lib/adapters/firestore/schemas";
-import { decideAfterAttempt, DEFAULT_BACKOFF, InvalidJobTransitionError, WAITING_JOB_STATES } from "@/lib/domain/delivery/job";
+import { decideAfterAttempt, DEFAULT_BACKOFF, InvalidJobTransitionError } from "@/lib/domain/delivery/job";
 import { REGISTRY_SHARDS, sendFitsLease } from "@/lib/domain/delivery/lease";
 import { planOutcome, type ClaimedJobFacts, type Resolution } from "@/lib/domain/delivery/outcome";
 import { RUNTIME_SETTINGS } from "../settings";
@@ -9,7 +9,7 @@ import { suppressionKeyOf, SuppressionWatch } from "../suppression";
 import { OutcomeWriter } from "./outcomes";
 import { ProviderPool, SHORT_PAUSE_MS } from "./providers";
 import { ConfirmationFinder } from "./confirmations";
-import { Registry, type Chunk, type Lease } from "./registry";
+import { peekDue, Registry, type Chunk, type Lease } from "./registry";
 import { sendOne, templateIdFor, type SendContext } from "./send";
 import type { ClaimedJob, DrainOptions, DrainPorts, DrainSummary } from "./types";
 
@@ -157,17 +157,7 @@ export async function drainQueue(ports: DrainPorts, options: DrainOptions): Prom
 
   // Most runs find nothing to do: one read answers that, before the listener and the provider list cost more.
   // The most urgent due job, so the run also knows whether any confirmation waits (see ConfirmationFinder).
-  const due = await ports.db.query("drain.peek", collections.jobs, {
-    where: [
-      ["state", "in", [...WAITING_JOB_STATES]],
-      ["dueAt", "<=", now()],
-    ],
-    orderBy: [
-      ["rank", "asc"],
-      ["dueAt", "asc"],
-    ],
-    limit: 1,
-  });
+  const due = await peekDue(ports.db, now());
   if (due.length === 0) {
     summary.durationMs = now().getTime() - started;
     return summary;

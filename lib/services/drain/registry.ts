@@ -344,20 +344,28 @@ export class Registry {
   }
 
   /** The partition of one due job, if any: where the next claim should look once a partition came back empty. */
-  nextDuePartition(): Promise<number | null> {
-    return this.peek();
-  }
-
-  private async peek(): Promise<number | null> {
-    const [due] = await this.ports.db.query("drain.peek", collections.jobs, {
-      where: [
-        ["state", "in", [...WAITING_JOB_STATES]],
-        ["dueAt", "<=", this.ports.clock.now()],
-      ],
-      limit: 1,
-    });
+  async nextDuePartition(): Promise<number | null> {
+    const [due] = await peekDue(this.ports.db, this.ports.clock.now());
     return due ? due.data.shard : null;
   }
+}
+
+/**
+ * The most urgent due job, if any (one read either way): the run's first question, and where a claim goes once
+ * a partition came back empty.
+ */
+export function peekDue(db: DrainPorts["db"], now: Date): Promise<Snapshot<JobDoc>[]> {
+  return db.query("drain.peek", collections.jobs, {
+    where: [
+      ["state", "in", [...WAITING_JOB_STATES]],
+      ["dueAt", "<=", now],
+    ],
+    orderBy: [
+      ["rank", "asc"],
+      ["dueAt", "asc"],
+    ],
+    limit: 1,
+  });
 }
 
 /** Everything in flight and every live drain, for the operators' view of the queue. */
