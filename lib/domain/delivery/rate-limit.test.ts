@@ -125,7 +125,21 @@ describe("sends woken late, together", () => {
     expect(maxInAnyWindow(offsets.map((o) => Math.max(o, 1500)), 1000)).toBeGreaterThan(10);
     const starts = startAfterStall(pacer, offsets.map((o) => T0 + o), T0 + 1500);
     expect(maxInAnyWindow(starts, 1000)).toBeLessThanOrEqual(10);
-    expect(starts[starts.length - 1]).toBeLessThan(offsets[offsets.length - 1]! + 1000);
+    // Caught up about a second after the last slot: the stall's time is not lost for good.
+    expect(starts[starts.length - 1]).toBeLessThan(offsets[offsets.length - 1]! + 1100);
+  });
+
+  it("catch up at twice the paced rate at most, so the burst does not come back a second later", () => {
+    const pacer = createPacer({ perSecond: 90 });
+    const { offsets } = reserveBurst(pacer, 270);
+    // The loop stalls for 150 ms a second in: 13 slots pass meanwhile.
+    const starts = startAfterStall(pacer, offsets.map((o) => T0 + o), T0 + 1150).filter((s) => s >= 1150);
+    const gaps = starts.slice(1).map((s, i) => s - starts[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(Math.floor(spacingMs(pacer) / 2));
+    // A second after the stall, the starts are spaced as paced again, not bunched as the stall left them.
+    const echo = starts.filter((s) => s >= 2150 && s < 2300);
+    expect(maxInAnyWindow(echo, 50)).toBeLessThanOrEqual(Math.ceil(50 / (spacingMs(pacer) / 2)) + 1);
+    expect(maxInAnyWindow(starts, 1000)).toBeLessThanOrEqual(90);
   });
 
   it("apply the drain's share: a quarter of 10 per second is 2 starts in any second", () => {
