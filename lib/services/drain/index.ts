@@ -255,15 +255,15 @@ async function drainChunks(
    * `claimSize`: enough that sending does not wait for the next claim. Not this drain's share of that: on the
    * emulator every claim's query sorts the whole queue (its CPU went to little else with four drains), and N
    * drains claiming 1/N as much made N times as many claims for the same mail. A drain then holds N times
-   * what it sends in CLAIM_AHEAD_MS, a few seconds, well inside its lease.
+   * what it sends in CLAIM_AHEAD_MS, a few seconds, well inside its lease. The run's first claim is no
+   * smaller: it was a quarter, to start sending sooner, but a claim takes about as long whatever its size (the
+   * emulator sorts the whole queue; Firestore returns a few hundred small documents in one response), and the
+   * quarter ran out long before the next claim came back, leaving every provider idle for half a second.
    */
-  let claimsSized = 0;
   const claimSizeNow = (): number => {
     if (settings().simulation) return o.claimSize;
     const rate = providers.sendRatePerSecond(now());
-    // The run's first claim is a quarter of that: sending starts sooner, while the next, full claim is made.
-    const aheadMs = claimsSized++ === 0 ? CLAIM_AHEAD_MS / 4 : CLAIM_AHEAD_MS;
-    return Math.min(o.claimSize, Math.max(MIN_CLAIM, Math.ceil((rate * aheadMs) / 1000)));
+    return Math.min(o.claimSize, Math.max(MIN_CLAIM, Math.ceil((rate * CLAIM_AHEAD_MS) / 1000)));
   };
   let failedClaims = 0;
   let redirectedAt = 0;
