@@ -69,12 +69,14 @@ const IDLE_FLUSH_AFTER_MS = 60_000;
 
 /**
  * One scheduled run: the burn guard first (from what it already knows, no read) and alongside while the drain
- * sends; then the provider reports in the webhook inbox; then the reminders that came due, queued so they leave
- * in the drain that follows; the drain within a budget shorter than the function's timeout; the guard once more
- * after a run that sent anything (reading the day's totals when they are stale), so a queue drained in short
- * runs is guarded too; then the burn meter's flush (a function instance may be frozen right after returning, so
- * nothing is left for a timer). A run that did nothing reads nothing for the guard and flushes only counts older
- * than a minute; a frozen instance keeps them for its next run.
+ * sends; then the provider reports in the webhook inbox and the reminders that came due, while the drain's
+ * first read looks for due jobs (it claims nothing before both are done, so a bounce just reported is not
+ * mailed and the new reminders leave in this run; the first read used to wait for them, a quarter of a second
+ * of every busy run's start); the drain within a budget shorter than the function's timeout; the guard once
+ * more after a run that sent anything (reading the day's totals when they are stale), so a queue drained in
+ * short runs is guarded too; then the burn meter's flush (a function instance may be frozen right after
+ * returning, so nothing is left for a timer). A run that did nothing reads nothing for the guard and flushes
+ * only counts older than a minute; a frozen instance keeps them for its next run.
  */
 export async function runDrain(
   container: DrainContainer,
@@ -85,31 +87,35 @@ export async function runDrain(
   let webhooks: WebhookSummary | null = null;
   await container.guard.checkKnown().catch((error: Error) => logger.warn("burn guard check failed", { error: error.message }));
   const stopGuard = container.guard.watch();
+  const before = reportsAndReminders(container, budgetMs);
   try {
-    const started = Date.now();
-    webhooks = await applyWebhookInbox(container.ports, { budgetMs: budgetMs * WEBHOOK_BUDGET_SHARE }).catch((error: Error) => {
-      // The reports stay in the inbox for the next run; the queue must not wait for them.
-      logger.error("could not apply provider reports", { error: error.message });
-      return null;
-    });
-    reminders = await queueDueReminders(container.ports, { runId: container.drainId, budgetMs: budgetMs * REMINDER_BUDGET_SHARE }).catch(
-      (error: Error) => {
-        // Reminders can wait for the next run; the queue must not.
-        logger.error("could not queue reminders", { error: error.message });
-        return null;
-      },
-    );
-    summary = await drainQueue(container.ports, {
-      drainId: container.drainId,
-      budgetMs: Math.max(0, budgetMs - (Date.now() - started)),
-      ...tuning(process.env),
-    });
+    summary = await drainQueue(container.ports, { drainId: container.drainId, budgetMs, before, ...tuning(process.env) });
+    ({ webhooks, reminders } = await before);
     if (summary.claimed > 0) await container.guard.check().catch((error: Error) => logger.warn("burn guard check failed", { error: error.message }));
     return { ...summary, reminders, webhooks };
   } finally {
+    // Never left running past the run, even by a drain that failed.
+    await before;
     stopGuard();
     const { meter } = container.firestore;
     const idle = summary !== undefined && summary.claimed === 0 && (reminders?.queued ?? 0) === 0 && (webhooks?.applied ?? 0) === 0;
     await (idle ? meter.flushIfOlderThan(IDLE_FLUSH_AFTER_MS) : meter.flush());
   }
+}
+
+/** The provider reports in the webhook inbox, then the reminders that came due; neither fails the run. */
+async function reportsAndReminders(container: DrainContainer, budgetMs: number) {
+  const webhooks = await applyWebhookInbox(container.ports, { budgetMs: budgetMs * WEBHOOK_BUDGET_SHARE }).catch((error: Error) => {
+    // The reports stay in the inbox for the next run; the queue must not wait for them.
+    logger.error("could not apply provider reports", { error: error.message });
+    return null;
+  });
+  const reminders = await queueDueReminders(container.ports, { runId: container.drainId, budgetMs: budgetMs * REMINDER_BUDGET_SHARE }).catch(
+    (error: Error) => {
+      // Reminders can wait for the next run; the queue must not.
+      logger.error("could not queue reminders", { error: error.message });
+      return null;
+    },
+  );
+  return { webhooks, reminders, queued: (reminders?.queued ?? 0) > 0 };
 }

@@ -46,6 +46,39 @@ describe("the queue drain", () => {
     expect(smtp.messages).toHaveLength(3);
   });
 
+  it("claims nothing before the run's first step is over, and sends what that step queued in the same run", async () => {
+    // The scheduled run applies provider reports and queues due reminders while the drain's first read looks
+    // for due jobs: a report may stop an email, and a reminder queued then must not wait for the next run.
+    const smtp = await catcher();
+    const w = await world();
+    await seedProvider(w.db, "smtp", smtpProvider(smtp));
+    await w.invite(["waiting@example.com"]);
+    let stepEndedAt = 0;
+    const before = (async () => {
+      await new Promise((r) => setTimeout(r, 400));
+      await w.invite(["queued-by-the-step@example.com"]);
+      stepEndedAt = Date.now();
+      return { queued: true };
+    })();
+    const summary = await drainQueue(w.ports, { drainId: newDrainId(), budgetMs: 10_000, before });
+    expect(summary).toMatchObject({ sent: 2, stoppedBecause: "idle" });
+    expect(smtp.messages.map((m) => m.to[0]).sort()).toEqual(["queued-by-the-step@example.com", "waiting@example.com"]);
+    expect(Math.min(...smtp.messages.map((m) => m.receivedAt))).toBeGreaterThanOrEqual(stepEndedAt);
+  });
+
+  it("looks again after the first step when its first read found nothing and the step queued mail", async () => {
+    const smtp = await catcher();
+    const w = await world();
+    await seedProvider(w.db, "smtp", smtpProvider(smtp));
+    const before = (async () => {
+      await new Promise((r) => setTimeout(r, 200));
+      await w.invite(["reminded@example.com"]);
+      return { queued: true };
+    })();
+    expect(await drainQueue(w.ports, { drainId: newDrainId(), budgetMs: 10_000, before })).toMatchObject({ sent: 1 });
+    expect(smtp.messages.map((m) => m.to[0])).toEqual(["reminded@example.com"]);
+  });
+
   it("sends an acceptance confirmation with the .ics attached, once the answer has settled, before waiting invitations", async () => {
     const smtp = await catcher();
     let now = new Date();

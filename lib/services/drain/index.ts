@@ -157,7 +157,9 @@ export async function drainQueue(ports: DrainPorts, options: DrainOptions): Prom
 
   // Most runs find nothing to do: one read answers that, before the listener and the provider list cost more.
   // The most urgent due job, so the run also knows whether any confirmation waits (see ConfirmationFinder).
-  const due = await peekDue(ports.db, now());
+  // It overlaps the work the run does first; a peek that found nothing looks again if that work queued jobs.
+  let due = await peekDue(ports.db, now());
+  if (options.before && (await options.before).queued && due.length === 0) due = await peekDue(ports.db, now());
   if (due.length === 0) {
     summary.durationMs = now().getTime() - started;
     return summary;
@@ -181,13 +183,17 @@ export async function drainQueue(ports: DrainPorts, options: DrainOptions): Prom
   );
 
   let providers: ProviderPool | null = null;
+  // The provider list is read while the settings arrive: a halted run (rare) wastes that read, every other run
+  // starts sooner. (Its failure is handled where it is awaited, or not at all when the run is halted.)
+  const loading = ProviderPool.load(ports, o.drainId, o.rateLimitWaitMs);
+  loading.catch(() => undefined);
   try {
     await firstSettings;
     if (settings.halted) {
       summary.stoppedBecause = "halted";
       return summary;
     }
-    providers = await ProviderPool.load(ports, o.drainId, o.rateLimitWaitMs);
+    providers = await loading;
     if (!providers.anyEnabled() && !settings.simulation) {
       summary.stoppedBecause = "no_provider";
       return summary;
@@ -413,9 +419,10 @@ async function drainChunks(
       share = 1 / Math.max(1, chunk.liveDrains);
       next = claim();
 
-      await loadEvents(ports, chunk.jobs, events);
-      await loadTemplates(ports, chunk.jobs, events, templates);
-      await suppressions.prepare(chunk.jobs.map((c) => suppressionKeyOf(c.job.to.email)));
+      await Promise.all([
+        loadEvents(ports, chunk.jobs, events).then(() => loadTemplates(ports, chunk.jobs, events, templates)),
+        suppressions.prepare(chunk.jobs.map((c) => suppressionKeyOf(c.job.to.email))),
+      ]);
       const tracker = new LeaseTracker(chunk.lease, registry, recordMarginMs, now, log);
       trackers.push(tracker);
       const ctx: SendContext = {

@@ -47,6 +47,12 @@ export interface DrainOptions {
   rateLimitWaitMs?: number;
   /** Provider health and spent quota are written back at least this often during a long run. */
   persistEveryMs?: number;
+  /**
+   * Work the run does first (the scheduled run's provider reports and reminders), already started: the run's
+   * peek overlaps it, and nothing is claimed before it is over. It resolves to whether it queued jobs, so a
+   * peek that found nothing looks again. It must not reject.
+   */
+  before?: Promise<{ queued: boolean }>;
 }
 
 export interface DrainSummary {
