@@ -347,15 +347,15 @@ async function drainChunks(
 
   const emptyPartitions = new Set<number>();
   let shortPauses = 0;
-  // This drain's share of the providers follows the heartbeat document from here on; the first claim is made
-  // meanwhile. Bounded like a claim: a store that does not answer must not hold the run past its budget.
-  const announced = settledBy(
-    registry.announce((live) => (share = 1 / Math.max(1, live))),
-    Date.now() + Math.max(0, deadline - now().getTime()),
-  ).catch(() => 1);
+  /**
+   * This drain announces itself in the heartbeat document when a claim first brings it work, and its share of
+   * the providers follows that document from then on. A run that finds nothing to claim never counts: at the
+   * end of a four-drain bench run, the drains whose work was done came back every few hundred milliseconds,
+   * found only jobs leased by others, and each time announced themselves, so the last drain still sending
+   * kept a quarter of each provider for eight seconds. Bounded like a claim.
+   */
+  let announced: Promise<number | typeof LATE> | null = null;
   let next: Promise<Chunk | null> | null = claim();
-  const drainsSeen = await announced;
-  share = 1 / (drainsSeen === LATE ? 1 : drainsSeen);
   // A claim abandoned because it did not come back in time: if it ever does, its lease is given back at once.
   const releaseWhenBack = (late: Promise<Chunk | null>) =>
     void late.then((chunk) => (chunk?.lease ? registry.release(chunk.lease) : undefined)).catch(() => undefined);
@@ -416,13 +416,21 @@ async function drainChunks(
       }
       emptyPartitions.clear();
       summary.claimed += chunk.jobs.length;
-      share = 1 / Math.max(1, chunk.liveDrains);
+      // The first count waits for the heartbeat document (the drains that started with this one are in it),
+      // while the chunk's events and templates load; later claims see it as its listener last did.
+      const first = announced === null;
+      announced ??= settledBy(
+        registry.announce((live) => (share = 1 / Math.max(1, live))),
+        Date.now() + Math.max(0, deadline - now().getTime()),
+      ).catch(() => LATE);
       next = claim();
 
       await Promise.all([
         loadEvents(ports, chunk.jobs, events).then(() => loadTemplates(ports, chunk.jobs, events, templates)),
         suppressions.prepare(chunk.jobs.map((c) => suppressionKeyOf(c.job.to.email))),
       ]);
+      const live = first ? await announced : LATE;
+      share = 1 / (live === LATE ? Math.max(1, chunk.liveDrains) : live);
       const tracker = new LeaseTracker(chunk.lease, registry, recordMarginMs, now, log);
       trackers.push(tracker);
       const ctx: SendContext = {
@@ -471,11 +479,13 @@ async function drainChunks(
     await Promise.all(trackers.map((t) => t.released));
     await persisting;
     // Leaving lets the other drains' shares grow at once; a run that cannot say so is forgotten after its
-    // heartbeat's liveness, as a killed one is.
-    await settledBy(
-      registry.leave().catch((error: Error) => log("could not leave the heartbeat document", { error: error.message })),
-      Date.now() + UNUSED_CLAIM_WAIT_MS,
-    );
+    // heartbeat's liveness, as a killed one is. A run that never announced itself has nothing to leave.
+    if (announced) {
+      await settledBy(
+        registry.leave().catch((error: Error) => log("could not leave the heartbeat document", { error: error.message })),
+        Date.now() + UNUSED_CLAIM_WAIT_MS,
+      );
+    }
   }
   if (summary.stoppedBecause === "idle") {
     // The queue ran dry, or what is left waits: say why, as an operator would want to know.

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { drainWorld, until } from "@/tests/support/drain-world";
 import { addresses, seedProvider } from "@/tests/support/fixtures";
-import { newDrainId } from "./index";
+import { REGISTRY_SHARDS } from "@/lib/domain/delivery/lease";
+import { drainQueue, newDrainId } from "./index";
 import { Registry } from "./registry";
 
 /**
@@ -70,5 +71,34 @@ describe("a claim on one queue partition", () => {
     await until(() => counts.at(-1) === 1, 5_000, "the first drain to learn the second left");
     await first.leave();
     expect((await w.raw.collection("queue").doc("drains").get()).data()?.drains).toEqual({});
+  });
+
+  it("a run that finds only jobs leased by another drain never counts itself among the drains sharing providers", async () => {
+    // Otherwise the drain still sending at the end of a busy hour keeps dropping to a fraction of each provider
+    // while idle runs come and go.
+    const w = await drainWorld();
+    await seedProvider(w.db, "api");
+    await w.invite(addresses(6));
+    const busy = new Registry(w.ports, newDrainId(), { claimSize: 10, leaseMs: 60_000, takeoverGraceMs: 5_000 });
+    for (let p = 0; p < REGISTRY_SHARDS; p++) await busy.claim(p, new Set(), 10);
+    const announced = new Set<string>();
+    const stop = w.raw
+      .collection("queue")
+      .doc("drains")
+      .onSnapshot((snap) => Object.keys(snap.data()?.drains ?? {}).forEach((id) => announced.add(id)));
+    try {
+      const idle = newDrainId();
+      expect(await drainQueue(w.ports, { drainId: idle, budgetMs: 5_000 })).toMatchObject({ claimed: 0, sent: 0 });
+
+      // A run that does find work counts itself (and leaves when it is done).
+      await w.invite(addresses(2, "later"));
+      const working = newDrainId();
+      expect(await drainQueue(w.ports, { drainId: working, budgetMs: 5_000 })).toMatchObject({ claimed: 2 });
+      await until(() => announced.has(working), 5_000, "the working drain's heartbeat");
+      expect(announced.has(idle)).toBe(false);
+      expect((await w.raw.collection("queue").doc("drains").get()).data()?.drains).toEqual({});
+    } finally {
+      stop();
+    }
   });
 });
