@@ -198,6 +198,7 @@ export async function drainQueue(ports: DrainPorts, options: DrainOptions): Prom
       summary.stoppedBecause = "no_provider";
       return summary;
     }
+    if (!settings.simulation) providers.prepareQuotas(now());
     const confirmationsDue = due[0]!.data.rank === 0;
     await drainChunks(ports, o, { providers, summary, settings: () => settings, backoff, now, sleep, log, confirmationsDue });
   } finally {

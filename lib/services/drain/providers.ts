@@ -263,6 +263,20 @@ export class ProviderPool {
     return "none";
   }
 
+  /**
+   * Reserves the run's first grant on every enabled provider with a daily quota, in the background. Sends
+   * wait for a provider's first grant (see takeQuota), unseen by the choice of provider: at the start of a
+   * four-drain bench run, four drains' grant transactions on one provider document took seconds, and the sends
+   * that had picked it held every slot meanwhile while the other providers sat idle. Taken while the run's
+   * first claim is made, the grants are there when its sends start. A failure here is the first send's to see.
+   */
+  prepareQuotas(now: Date): void {
+    for (const p of this.providers.values()) {
+      if (!p.doc.enabled || p.doc.dailyQuota === null || p.quota) continue;
+      void this.refill(p, quotaPeriodKey(now, p.doc.resetTime, p.doc.timezone), now).catch(() => undefined);
+    }
+  }
+
   /** A send that never reached the provider gives its unit back. */
   refundQuota(id: string): void {
     const q = this.get(id).quota;
