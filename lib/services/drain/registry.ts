@@ -33,10 +33,16 @@ export const registryRef = (shardId: string) => docRef(collections.queue, shardI
 const DRAIN_LIVENESS_MS = 90_000;
 /** The document in which every running drain announces itself (see Registry.announce). */
 const HEARTBEATS_ID = "drains";
-/** A running drain renews its heartbeat this often... */
-const HEARTBEAT_EVERY_MS = 15_000;
-/** ...and one whose heartbeat is older than this (three renewals missed: it was killed) no longer counts. */
-const HEARTBEAT_LIVENESS_MS = 45_000;
+/**
+ * A running drain renews its heartbeat this often (a write, and a read for each drain following the
+ * document)...
+ */
+const HEARTBEAT_EVERY_MS = 5_000;
+/**
+ * ...and one whose heartbeat is older than this (three renewals missed: it was killed) no longer counts. At
+ * 15 s and 45 s, a worker restarted after a crash sent at half rate for 45 s (bench:drain's kill run).
+ */
+const HEARTBEAT_LIVENESS_MS = 15_000;
 /** Every this many passes over the partitions, a claim starts from a partition's head to pick up jobs behind its cursor. */
 const SWEEP_EVERY = 4;
 /** Conditional lease writes a claim tries before it fails (and the drain tries another partition). */
