@@ -71,12 +71,12 @@ const IDLE_FLUSH_AFTER_MS = 60_000;
  * One scheduled run: the burn guard first (from what it already knows, no read) and alongside while the drain
  * sends; then the provider reports in the webhook inbox and the reminders that came due, while the drain's
  * first read looks for due jobs (it claims nothing before both are done, so a bounce just reported is not
- * mailed and the new reminders leave in this run; the first read used to wait for them, a quarter of a second
- * of every busy run's start); the drain within a budget shorter than the function's timeout; the guard once
- * more after a run that sent anything (reading the day's totals when they are stale), so a queue drained in
- * short runs is guarded too; then the burn meter's flush (a function instance may be frozen right after
- * returning, so nothing is left for a timer). A run that did nothing reads nothing for the guard and flushes
- * only counts older than a minute; a frozen instance keeps them for its next run.
+ * mailed and the new reminders leave in this run; against Firestore the overlap saves their round trips, on
+ * the emulator it was lost in the first call's setup); the drain within a budget shorter than the function's
+ * timeout; the guard once more after a run that sent anything (reading the day's totals when they are stale),
+ * so a queue drained in short runs is guarded too; then the burn meter's flush (a function instance may be
+ * frozen right after returning, so nothing is left for a timer). A run that did nothing reads nothing for the
+ * guard and flushes only counts older than a minute; a frozen instance keeps them for its next run.
  */
 export async function runDrain(
   container: DrainContainer,
