@@ -20,8 +20,9 @@ export interface QueueHealth {
 
 /**
  * The operator's view of the queue. Counting uses aggregation queries (one read per 1,000 jobs counted, at
- * least one per count): nine counts, the registry's partitions and the oldest due job, so about a dozen reads for a queue
- * of a few thousand, which is why the monitor counts on load and then sparingly.
+ * least one per count): nine counts, the registry's partitions with the drains' heartbeat document, and the
+ * oldest due job, so about a dozen reads for a queue of a few thousand, which is why the monitor counts on load
+ * and then sparingly.
  */
 export async function readQueueHealth(db: MeteredFirestore, clock: Clock): Promise<QueueHealth> {
   const now = clock.now();

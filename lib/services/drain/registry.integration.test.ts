@@ -3,7 +3,7 @@ import { drainWorld, until } from "@/tests/support/drain-world";
 import { addresses, seedProvider } from "@/tests/support/fixtures";
 import { REGISTRY_SHARDS } from "@/lib/domain/delivery/lease";
 import { drainQueue, newDrainId } from "./index";
-import { Registry } from "./registry";
+import { readRegistry, Registry } from "./registry";
 
 /**
  * A claim finds its partition's due jobs with one query over the priority ranks it looks for, ordered by rank
@@ -67,10 +67,13 @@ describe("a claim on one queue partition", () => {
     // Before either has claimed anything, the second already counts two drains sharing the providers.
     expect(await second.announce(() => undefined)).toBe(2);
     await until(() => counts.at(-1) === 2, 5_000, "the first drain to learn of the second");
+    // The operators' view counts them the same way.
+    expect((await readRegistry(w.db, new Date())).liveDrains).toBe(2);
     await second.leave();
     await until(() => counts.at(-1) === 1, 5_000, "the first drain to learn the second left");
     await first.leave();
     expect((await w.raw.collection("queue").doc("drains").get()).data()?.drains).toEqual({});
+    expect((await readRegistry(w.db, new Date())).liveDrains).toBe(0);
   });
 
   it("a run that finds only jobs leased by another drain never counts itself among the drains sharing providers", async () => {

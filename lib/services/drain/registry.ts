@@ -157,9 +157,7 @@ export class Registry {
 
   /** How many drains share the providers now: the heartbeat document's, else those seen in partitions' lease writes. */
   private liveDrains(now: Date): number {
-    const live = this.heartbeats
-      ? liveDrainIds([{ id: HEARTBEATS_ID, leases: {}, drains: this.heartbeats }], now, HEARTBEAT_LIVENESS_MS)
-      : liveDrainIds([...this.seen.values()], now, DRAIN_LIVENESS_MS);
+    const live = liveDrainsOf(this.heartbeats, [...this.seen.values()], now);
     // This drain counts itself before its heartbeat or its first claim makes it visible.
     return live.includes(this.drainId) ? live.length : live.length + 1;
   }
@@ -374,10 +372,24 @@ export function peekDue(db: DrainPorts["db"], now: Date): Promise<Snapshot<JobDo
   });
 }
 
-/** Everything in flight and every live drain, for the operators' view of the queue. */
+/**
+ * The drains sharing the providers: those whose heartbeat is live, or, without the heartbeat document (its
+ * listener failed, or no drain has announced itself yet), those seen in the partitions' lease writes.
+ */
+function liveDrainsOf(heartbeats: Record<string, Date> | null, partitions: ShardView[], now: Date): string[] {
+  return heartbeats
+    ? liveDrainIds([{ id: HEARTBEATS_ID, leases: {}, drains: heartbeats }], now, HEARTBEAT_LIVENESS_MS)
+    : liveDrainIds(partitions, now, DRAIN_LIVENESS_MS);
+}
+
+/**
+ * Everything in flight and every live drain, for the operators' view of the queue: the drains counted the way
+ * they count each other (the partitions alone showed a drain as live for 90 s after its run ended).
+ */
 export async function readRegistry(db: DrainPorts["db"], now: Date): Promise<{ inFlight: number; liveDrains: number; expiredLeases: number }> {
-  const stored = await db.getAll("monitor.queue", ALL_REGISTRY_SHARDS.map(registryRef));
+  const stored = await db.getAll("monitor.queue", [...ALL_REGISTRY_SHARDS, HEARTBEATS_ID].map(registryRef));
   const shards = ALL_REGISTRY_SHARDS.map((id, i) => shardView(id, stored[i]?.data ?? null));
+  const heartbeats = stored[ALL_REGISTRY_SHARDS.length]?.data.drains ?? null;
   let inFlight = 0;
   let expiredLeases = 0;
   for (const shard of shards) {
@@ -386,5 +398,5 @@ export async function readRegistry(db: DrainPorts["db"], now: Date): Promise<{ i
       else inFlight += Object.keys(lease.jobs).length;
     }
   }
-  return { inFlight, liveDrains: liveDrainIds(shards, now, DRAIN_LIVENESS_MS).length, expiredLeases };
+  return { inFlight, liveDrains: liveDrainsOf(heartbeats, shards, now).length, expiredLeases };
 }
