@@ -5,6 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { createDrainContainer, runDrain } from "../functions/src/container";
 import { logger } from "@/lib/log/logger";
+import { nextRunDelayMs } from "./lib/worker-timing";
 
 const INTERVAL_MS = Number(process.env.HERALD_WORKER_INTERVAL_MS ?? 10_000);
 const BUDGET_MS = Number(process.env.HERALD_WORKER_BUDGET_MS ?? 50_000);
@@ -19,15 +20,16 @@ async function main() {
   let running: Promise<unknown> = Promise.resolve();
 
   const tick = async () => {
+    let summary: Awaited<ReturnType<typeof runDrain>> | null = null;
     try {
       const run = runDrain(container, BUDGET_MS);
       running = run;
-      const summary = await run;
+      summary = await run;
       if (summary.claimed > 0 || (summary.reminders?.queued ?? 0) > 0 || (summary.webhooks?.applied ?? 0) > 0) logger.info("queue drained", { ...summary });
     } catch (error) {
       logger.error("drain failed", { error });
     }
-    if (!stopping) timer = setTimeout(tick, INTERVAL_MS);
+    if (!stopping) timer = setTimeout(tick, nextRunDelayMs(summary, INTERVAL_MS));
   };
 
   const stop = async () => {

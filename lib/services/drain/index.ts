@@ -358,6 +358,8 @@ async function drainChunks(
   };
 
   const emptyPartitions = new Set<number>();
+  /** This round of empty claims has seen the most urgent due job in a partition found empty: it is in flight. */
+  let dueInFlight = false;
   let shortPauses = 0;
   /**
    * This drain announces itself in the heartbeat document when a claim first brings it work, and its share of
@@ -421,12 +423,23 @@ async function drainChunks(
         // This partition has nothing to claim now. One read says whether anything is due anywhere, and where;
         // a due job may also be one already in flight, so each partition is tried at most once before giving up.
         emptyPartitions.add(chunk.partition);
-        const due = await registry.nextDuePartition().catch(() => null);
-        if (due === null || emptyPartitions.size >= REGISTRY_SHARDS) break;
+        if (emptyPartitions.size >= REGISTRY_SHARDS) {
+          // Every partition came back empty although jobs were due: they are all in flight, in other drains' leases.
+          if (dueInFlight) summary.stoppedBecause = "in_flight_elsewhere";
+          break;
+        }
+        // Once a look has pointed at a partition already found empty, the most urgent due job is in flight, and
+        // later looks in this round would say the same: at the end of a four-drain run, three drains went round
+        // all partitions again and again, each claim followed by a look, sixteen sorts of the whole queue a round
+        // on the emulator, which the drain still sending then waited behind.
+        const due = dueInFlight ? untried(emptyPartitions) : await registry.nextDuePartition().catch(() => null);
+        if (due === null) break;
+        dueInFlight ||= emptyPartitions.has(due);
         next = claim(emptyPartitions.has(due) ? untried(emptyPartitions) : due);
         continue;
       }
       emptyPartitions.clear();
+      dueInFlight = false;
       summary.claimed += chunk.jobs.length;
       // The first count waits for the heartbeat document (the drains that started with this one are in it),
       // while the chunk's events and templates load; later claims see it as its listener last did.
@@ -499,7 +512,7 @@ async function drainChunks(
       );
     }
   }
-  if (summary.stoppedBecause === "idle") {
+  if (summary.stoppedBecause === "idle" || summary.stoppedBecause === "in_flight_elsewhere") {
     // The queue ran dry, or what is left waits: say why, as an operator would want to know.
     const ranking = providers.rank(now());
     if (settings().halted) summary.stoppedBecause = "halted";

@@ -4,6 +4,8 @@ import { addresses, seedProvider } from "@/tests/support/fixtures";
 import { REGISTRY_SHARDS } from "@/lib/domain/delivery/lease";
 import { drainQueue, newDrainId } from "./index";
 import { readRegistry, Registry } from "./registry";
+import { MeteredFirestore } from "@/lib/adapters/firestore/db";
+import type { CollectionDef, QuerySpec, Snapshot } from "@/lib/adapters/firestore/collection";
 
 /**
  * A claim finds its partition's due jobs with one query over the priority ranks it looks for, ordered by rank
@@ -89,9 +91,22 @@ describe("a claim on one queue partition", () => {
       .collection("queue")
       .doc("drains")
       .onSnapshot((snap) => Object.keys(snap.data()?.drains ?? {}).forEach((id) => announced.add(id)));
+    // Each query on the queue is a sort of all of it on the emulator (and reads in production): counted.
+    const queries: string[] = [];
+    class CountedQueries extends MeteredFirestore {
+      override query<T>(op: string, collection: CollectionDef<T>, spec: QuerySpec): Promise<Snapshot<T>[]> {
+        if (collection.name === "jobs") queries.push(op);
+        return super.query(op, collection, spec);
+      }
+    }
     try {
       const idle = newDrainId();
-      expect(await drainQueue(w.ports, { drainId: idle, budgetMs: 5_000 })).toMatchObject({ claimed: 0, sent: 0 });
+      const summary = await drainQueue({ ...w.ports, db: new CountedQueries(w.raw, w.meter) }, { drainId: idle, budgetMs: 5_000 });
+      // It says why it stopped (so a worker can wait before trying again), after trying each partition once and
+      // looking for due jobs twice: once at its start, once to learn that the most urgent one is in flight.
+      expect(summary).toMatchObject({ claimed: 0, sent: 0, stoppedBecause: "in_flight_elsewhere" });
+      expect(queries.filter((op) => op === "queue.claim")).toHaveLength(REGISTRY_SHARDS);
+      expect(queries.filter((op) => op === "drain.peek")).toHaveLength(2);
 
       // A run that does find work counts itself (and leaves when it is done).
       await w.invite(addresses(2, "later"));

@@ -57,7 +57,8 @@ export interface DrainOptions {
 
 export interface DrainSummary {
   drainId: string;
-  stoppedBecause: "idle" | "budget" | "halted" | "no_provider" | "providers_unavailable";
+  /** `in_flight_elsewhere`: jobs are due, but every one is in another drain's lease (that drain sends them). */
+  stoppedBecause: "idle" | "in_flight_elsewhere" | "budget" | "halted" | "no_provider" | "providers_unavailable";
   claimed: number;
   /** Emails providers accepted (simulated ones not included). */
   sent: number;
