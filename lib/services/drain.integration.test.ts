@@ -7,7 +7,8 @@ import { addresses, seedProvider, TEST_SECRET } from "@/tests/support/fixtures";
 import { drainWorld, httpProvider, mailServers, smtpProvider, until } from "@/tests/support/drain-world";
 import { seedExpiredLease } from "@/tests/support/leases";
 import { decodeBody } from "@/tests/support/smtp-catcher";
-import { drainQueue, newDrainId } from "./drain";
+import { drainQueue, newDrainId, readRegistry } from "./drain";
+import { Registry } from "./drain/registry";
 import { deleteEvent } from "./events";
 import { revokeInvitations } from "./invitations";
 import { answerInvitation, openInvitation } from "./rsvp";
@@ -278,6 +279,22 @@ describe("the queue drain", () => {
     expect(a.sent + b.sent).toBe(60);
     expect(new Set(smtp.messages.map((m) => m.to[0])).size).toBe(60);
     expect(smtp.messages).toHaveLength(60);
+  });
+
+  it("holds no second chunk while its first has seconds of sending left: another drain starting meanwhile finds the rest", async () => {
+    const resend = await standin("resend");
+    const w = await world();
+    // Two sends a second once paced: a chunk of ten (the smallest claim) lasts five seconds.
+    await seedProvider(w.db, "rs", httpProvider("rs", "resend", resend, { ratePerSecond: 3 }));
+    const ids = await w.invite(addresses(20));
+    await Promise.all(ids.map((id) => w.raw.collection("jobs").doc(`${id}-1`).update({ shard: 3 })));
+    const slow = drainQueue(w.ports, { drainId: newDrainId(), budgetMs: 1_000 });
+    await until(() => resend.requests.length >= 2, 10_000, "the slow drain's second send");
+    // Claimed ahead at once, the second chunk sat in this drain's lease for the whole first chunk.
+    expect((await readRegistry(w.db, new Date())).inFlight).toBe(10);
+    const other = new Registry(w.ports, newDrainId(), { claimSize: 10, leaseMs: 60_000, takeoverGraceMs: 5_000 });
+    expect((await other.claim(3, new Set(), 10)).jobs).toHaveLength(10);
+    expect(await slow).toMatchObject({ sent: 10 });
   });
 
   it("does not send emails of an event deleted after they were queued", async () => {

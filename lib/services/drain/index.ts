@@ -278,6 +278,19 @@ async function drainChunks(
     const aheadMs = Math.max(CLAIM_AHEAD_MS, share * CLAIM_COVER * claimLatencyMs);
     return Math.min(o.claimSize, Math.max(MIN_CLAIM, Math.ceil((rate * aheadMs) / 1000)));
   };
+  /**
+   * The next claim is made when what this drain has left to send (its chunk's jobs not yet started, and those
+   * in flight) would last about as long as a claim takes to come back, with CLAIM_COVER to spare. One drain
+   * sends its chunk in about CLAIM_AHEAD_MS, so that is as soon as a chunk arrives. Four drains each send a
+   * quarter as fast: claiming ahead at once, they held a second chunk for seconds (at the end of a run, work
+   * the others could have sent), and their four claims ahead met on the emulator at the start, when the claims
+   * of drains still waiting for their first chunk were slowest.
+   */
+  const claimAheadAt = (): number => {
+    if (settings().simulation) return Number.POSITIVE_INFINITY;
+    const rate = providers.sendRatePerSecond(now()) * share;
+    return Math.ceil((rate * CLAIM_COVER * Math.max(claimLatencyMs, CLAIM_AHEAD_MS)) / 1000);
+  };
   /** How long claims take to come back, averaged over the last few. */
   let claimLatencyMs = 0;
   let failedClaims = 0;
@@ -360,6 +373,8 @@ async function drainChunks(
   const emptyPartitions = new Set<number>();
   /** This round of empty claims has seen the most urgent due job in a partition found empty: it is in flight. */
   let dueInFlight = false;
+  /** The partition this round's look pointed at. */
+  let lookedAt: number | null = null;
   let shortPauses = 0;
   /**
    * This drain announces itself in the heartbeat document when a claim first brings it work, and its share of
@@ -423,23 +438,28 @@ async function drainChunks(
         // This partition has nothing to claim now. One read says whether anything is due anywhere, and where;
         // a due job may also be one already in flight, so each partition is tried at most once before giving up.
         emptyPartitions.add(chunk.partition);
+        // The partition a look pointed at came back empty: the most urgent due job is in flight.
+        dueInFlight ||= chunk.partition === lookedAt;
         if (emptyPartitions.size >= REGISTRY_SHARDS) {
-          // Every partition came back empty although jobs were due: they are all in flight, in other drains' leases.
-          if (dueInFlight) summary.stoppedBecause = "in_flight_elsewhere";
+          // Every partition came back empty although jobs were due: they are all in flight. A run that claimed
+          // nothing holds none of them: other drains' leases do.
+          if (dueInFlight && summary.claimed === 0) summary.stoppedBecause = "in_flight_elsewhere";
           break;
         }
-        // Once a look has pointed at a partition already found empty, the most urgent due job is in flight, and
-        // later looks in this round would say the same: at the end of a four-drain run, three drains went round
-        // all partitions again and again, each claim followed by a look, sixteen sorts of the whole queue a round
-        // on the emulator, which the drain still sending then waited behind.
-        const due = dueInFlight ? untried(emptyPartitions) : await registry.nextDuePartition().catch(() => null);
+        // Once a look has pointed at a partition found empty, later looks in this round would say the same: at
+        // the end of a four-drain run, three drains went round all partitions again and again, each claim
+        // followed by a look, sixteen sorts of the whole queue a round on the emulator, which the drain still
+        // sending then waited behind.
+        const due: number | null = dueInFlight ? untried(emptyPartitions) : await registry.nextDuePartition().catch(() => null);
         if (due === null) break;
         dueInFlight ||= emptyPartitions.has(due);
+        lookedAt = dueInFlight ? null : due;
         next = claim(emptyPartitions.has(due) ? untried(emptyPartitions) : due);
         continue;
       }
       emptyPartitions.clear();
       dueInFlight = false;
+      lookedAt = null;
       summary.claimed += chunk.jobs.length;
       // The first count waits for the heartbeat document (the drains that started with this one are in it),
       // while the chunk's events and templates load; later claims see it as its listener last did.
@@ -448,7 +468,6 @@ async function drainChunks(
         registry.announce((live) => (share = 1 / Math.max(1, live))),
         Date.now() + Math.max(0, deadline - now().getTime()),
       ).catch(() => LATE);
-      next = claim();
 
       await Promise.all([
         loadEvents(ports, chunk.jobs, events).then(() => loadTemplates(ports, chunk.jobs, events, templates)),
@@ -471,7 +490,9 @@ async function drainChunks(
         sleep: run.sleep,
         leaseCovers: (ms) => tracker.covers(ms),
       };
-      for (const claimed of chunk.jobs) {
+      const claimWhenLeft = claimAheadAt();
+      for (const [i, claimed] of chunk.jobs.entries()) {
+        if (next === null && chunk.jobs.length - i + running.size <= claimWhenLeft) next = claim();
         const slotFrom = Date.now();
         await slots.acquire();
         summary.slotWaitMs += Date.now() - slotFrom;
@@ -488,6 +509,10 @@ async function drainChunks(
         });
         running.add(task);
       }
+      // A chunk smaller than the drain's concurrency is all started at once: the claim ahead waits for sends
+      // to finish instead.
+      while (next === null && running.size > claimWhenLeft) await Promise.race([...running].map((task) => task.catch(() => undefined)));
+      next ??= claim();
     }
   } finally {
     clearInterval(persistTimer);
