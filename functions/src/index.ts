@@ -32,6 +32,10 @@ export const drainQueueEveryMinute = onSchedule(
     timeoutSeconds: 120,
     memory: "512MiB",
     maxInstances: 1,
+    // One run per instance: runs in one instance share its container, and so its drain id, and two drains
+    // with one id would each count the other as itself and take every provider's whole rate limit. (The
+    // default is already 1 below one vCPU; said here so raising the memory cannot change it.)
+    concurrency: 1,
     retryCount: 0,
     secrets: [tokenSecret, credentialsKey],
   },

@@ -106,6 +106,8 @@ describe("the deployed Cloud Function", () => {
   it("declares, as params and secrets, everything the drain needs that the platform does not give", () => {
     const endpoint = manifest.endpoints.drainQueueEveryMinute;
     expect(endpoint).toMatchObject({ platform: "gcfv2", scheduleTrigger: { schedule: "every 1 minutes" } });
+    // Runs sharing an instance would share its drain id, and each would take every provider's whole rate.
+    expect(endpoint).toMatchObject({ concurrency: 1 });
     expect(() => parseDrainEnv(deployEnv("demo-herald"))).not.toThrow();
     // One set of secrets in Secret Manager serves the function and the app.
     const appSecrets = (parse(readFileSync(path.join(ROOT, "apphosting.yaml"), "utf8")) as { env: { secret?: string }[] }).env.flatMap((v) =>
