@@ -60,6 +60,44 @@ describe("a claim on one queue partition", () => {
     expect((await registry.claim(undefined, new Set(), 2, others)).partition).toBe(6);
   });
 
+  it("reads past another drain's in-flight jobs only a little on a run's first pass, and finds jobs released behind them on a later one", async () => {
+    const w = await drainWorld();
+    await seedProvider(w.db, "api");
+    const ids = await w.invite(addresses(80));
+    const jobIds = ids.map((id) => `${id}-1`);
+    await Promise.all(jobIds.map((id) => w.raw.collection("jobs").doc(id).update({ shard: 3 })));
+    const options = { claimSize: 100, leaseMs: 60_000, takeoverGraceMs: 5_000 };
+    // Another drain holds the first 10 jobs, then the next 60; it gives the first 10 back unsent (a run that
+    // ended before starting them): they are now behind its live lease.
+    const busy = new Registry(w.ports, newDrainId(), options);
+    const early = await busy.claim(3, new Set(), 10);
+    const held = await busy.claim(3, new Set(), 60);
+    await busy.release(early.lease!);
+    const taken = new Set([...early.jobs, ...held.jobs].map((j) => j.id));
+
+    let returned = 0;
+    class CountedReads extends MeteredFirestore {
+      override async query<T>(op: string, collection: CollectionDef<T>, spec: QuerySpec): Promise<Snapshot<T>[]> {
+        const docs = await super.query(op, collection, spec);
+        if (op === "queue.claim") returned += docs.length;
+        return docs;
+      }
+    }
+    const late = new Registry({ ...w.ports, db: new CountedReads(w.raw, w.meter) }, newDrainId(), options);
+    // The first pass starts after what the live lease took: the 10 jobs that were never leased, and no
+    // document read for each of the 60 in flight (a sweep from the head read all of them, in every new run).
+    const first = await late.claim(3, new Set(), 100);
+    expect(first.jobs.map((j) => j.id).sort()).toEqual(jobIds.filter((id) => !taken.has(id)).sort());
+    expect(returned).toBeLessThanOrEqual(10 + 50);
+    // A later pass sweeps the partition from its head and finds the 10 given back.
+    const found = new Set<string>();
+    for (let claims = 1; claims < 40 && found.size < 10; claims++) {
+      const chunk = await late.claim(3, new Set(), 100);
+      chunk.jobs.forEach((j) => found.add(j.id));
+    }
+    expect([...found].sort()).toEqual(early.jobs.map((j) => j.id).sort());
+  });
+
   it("drains that start together know of each other at once, and of one that leaves", async () => {
     const w = await drainWorld();
     const options = { claimSize: 10, leaseMs: 60_000, takeoverGraceMs: 5_000 };

@@ -180,8 +180,11 @@ export class Registry {
     // it does not know. The ranks are a range, not a list: `rank in [...]` made the emulator sort once per value.
     const lowestRank = urgent === "unknown" || urgent.has(partition) ? 0 : 1;
     const target = registryShardId(partition);
-    // Each partition is swept from its head once per pass of the rotation, and after that from its cursor.
-    const sweep = Math.floor(n / REGISTRY_SHARDS) % SWEEP_EVERY === 0;
+    // A partition is swept from its head on every SWEEP_EVERY-th pass of the rotation, never the first: a sweep
+    // reads every job in flight there, and a run that came to find work (at the end of a four-drain bench run,
+    // one every few seconds per idle worker) read them all in each partition, for nothing. Otherwise from the
+    // cursor. A run long enough to need them reaches its sweeps; a partition without a live lease has no cursor.
+    const sweep = Math.floor(n / REGISTRY_SHARDS) % SWEEP_EVERY === SWEEP_EVERY - 1;
     const leaseId = `${this.drainId}-${randomBytes(4).toString("hex")}`;
     const { leaseMs, takeoverGraceMs: grace } = this.options;
     return this.turns.run(target, async () => {
