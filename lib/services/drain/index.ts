@@ -371,10 +371,8 @@ async function drainChunks(
   };
 
   const emptyPartitions = new Set<number>();
-  /** This round of empty claims has seen the most urgent due job in a partition found empty: it is in flight. */
-  let dueInFlight = false;
-  /** The partition this round's look pointed at. */
-  let lookedAt: number | null = null;
+  /** This round of empty claims has looked where the most urgent due job is. */
+  let looked = false;
   let shortPauses = 0;
   /**
    * This drain announces itself in the heartbeat document when a claim first brings it work, and its share of
@@ -438,28 +436,24 @@ async function drainChunks(
         // This partition has nothing to claim now. One read says whether anything is due anywhere, and where;
         // a due job may also be one already in flight, so each partition is tried at most once before giving up.
         emptyPartitions.add(chunk.partition);
-        // The partition a look pointed at came back empty: the most urgent due job is in flight.
-        dueInFlight ||= chunk.partition === lookedAt;
         if (emptyPartitions.size >= REGISTRY_SHARDS) {
-          // Every partition came back empty although jobs were due: they are all in flight. A run that claimed
-          // nothing holds none of them: other drains' leases do.
-          if (dueInFlight && summary.claimed === 0) summary.stoppedBecause = "in_flight_elsewhere";
+          // Every partition came back empty although the look found jobs due: they are all in flight. A run that
+          // claimed nothing holds none of them: other drains' leases do.
+          if (looked && summary.claimed === 0) summary.stoppedBecause = "in_flight_elsewhere";
           break;
         }
-        // Once a look has pointed at a partition found empty, later looks in this round would say the same: at
-        // the end of a four-drain run, three drains went round all partitions again and again, each claim
-        // followed by a look, sixteen sorts of the whole queue a round on the emulator, which the drain still
-        // sending then waited behind.
-        const due: number | null = dueInFlight ? untried(emptyPartitions) : await registry.nextDuePartition().catch(() => null);
+        // One look a round. The partition it points at is tried next; once that came back empty too, the most
+        // urgent due job is in flight and later looks would say the same: at the end of a four-drain run, three
+        // drains went round all partitions again and again, each claim followed by a look, sixteen sorts of the
+        // whole queue a round on the emulator, which the drain still sending then waited behind.
+        const due: number | null = looked ? untried(emptyPartitions) : await registry.nextDuePartition().catch(() => null);
+        looked = true;
         if (due === null) break;
-        dueInFlight ||= emptyPartitions.has(due);
-        lookedAt = dueInFlight ? null : due;
         next = claim(emptyPartitions.has(due) ? untried(emptyPartitions) : due);
         continue;
       }
       emptyPartitions.clear();
-      dueInFlight = false;
-      lookedAt = null;
+      looked = false;
       summary.claimed += chunk.jobs.length;
       // The first count waits for the heartbeat document (the drains that started with this one are in it),
       // while the chunk's events and templates load; later claims see it as its listener last did.
