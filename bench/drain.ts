@@ -101,6 +101,9 @@ async function main() {
       ...(process.env.BENCH_DRAIN_CLAIM_SIZE ? { HERALD_DRAIN_CLAIM_SIZE: process.env.BENCH_DRAIN_CLAIM_SIZE } : {}),
       HERALD_DRAIN_CONCURRENCY: "64",
       HERALD_BURN_FLUSH_SECONDS: "1",
+      // The scheduled function's own setting, not the tests' 2 s (there, an e2e test watches the guard trip):
+      // at 2 s, four drains read the day's burn shards 70-100 times a run, each read queued on a busy emulator.
+      HERALD_BURN_GUARD_REFRESH_SECONDS: "60",
       ...(drains === 1 && killAfter === null ? { HERALD_DOC_WRITE_LOG: writeLog } : {}),
     };
     // Each worker's own log (one line per drain run: claimed, sent, why it stopped), for a slow run's post-mortem.
