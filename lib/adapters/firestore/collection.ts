@@ -34,6 +34,7 @@ export interface QuerySpec {
   orderBy?: readonly (readonly [field: string, direction: "asc" | "desc"])[];
   limit?: number;
   startAfter?: readonly unknown[];
+  startAt?: readonly unknown[];
 }
 
 export interface Snapshot<T> {

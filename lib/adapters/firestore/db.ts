@@ -126,6 +126,7 @@ export class MeteredFirestore {
     for (const [field, op, value] of spec.where ?? []) q = q.where(field, op, value);
     for (const [field, dir] of spec.orderBy ?? []) q = q.orderBy(field, dir);
     if (spec.startAfter) q = q.startAfter(...spec.startAfter);
+    if (spec.startAt) q = q.startAt(...spec.startAt);
     if (spec.limit !== undefined) q = q.limit(spec.limit);
     return q;
   }

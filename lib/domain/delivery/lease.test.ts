@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { claimCursor, firstShardFor, leaseExpired, leasedJobIds, liveDrainIds, pickTakeover, REGISTRY_SHARDS, sendFitsLease, takeoverDecision, type LeaseView, type ShardView } from "./lease";
+import { claimCursor, firstShardFor, leaseExpired, leasedJobIds, liveDrainIds, lookForFree, pickTakeover, REGISTRY_SHARDS, sendFitsLease, takeoverDecision, type LeaseView, type ShardView } from "./lease";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
 const at = (s: number) => new Date(NOW.getTime() + s * 1000);
@@ -58,5 +58,36 @@ describe("leases", () => {
     expect(liveDrainIds(shards, NOW, 90_000)).toEqual(["a", "c"]);
     const starts = new Set(Array.from({ length: 40 }, (_, i) => firstShardFor(`drain-${i}`)));
     expect(starts.size).toBe(REGISTRY_SHARDS);
+  });
+
+  it("tell a drain whose claim came back empty where a free job waits, or that every due job is in flight", () => {
+    const shards = [
+      shard("registry-0", { mine: lease({ owner: "me", jobs: { j1: "v" } }) }),
+      shard("registry-5", { theirs: lease({ owner: "other", jobs: { j2: "v", j3: "v" } }) }),
+    ];
+    const due = (...ids: [string, number][]) =>
+      ids.map(([id, partition]) => ({ id, partition, rank: 1, dueAt: at(-30) }));
+    // Past the jobs in flight, the most urgent free one: the claim starts there.
+    expect(lookForFree(shards, due(["j2", 5], ["j1", 0], ["j9", 6]), false, NOW, 5_000, "me")).toEqual({
+      kind: "claim",
+      partition: 6,
+      from: { id: "j9", partition: 6, rank: 1, dueAt: at(-30) },
+    });
+    // All due jobs seen, all in flight: another drain's among them, or this drain's alone (it sends them itself).
+    expect(lookForFree(shards, due(["j2", 5], ["j1", 0]), true, NOW, 5_000, "me")).toEqual({
+      kind: "in_flight",
+      elsewhere: true,
+    });
+    expect(lookForFree(shards, due(["j1", 0]), true, NOW, 5_000, "me")).toEqual({
+      kind: "in_flight",
+      elsewhere: false,
+    });
+    // Only some of the due jobs seen, all in flight: it cannot tell.
+    expect(lookForFree(shards, due(["j2", 5], ["j3", 5]), false, NOW, 5_000, "me")).toEqual({ kind: "unknown" });
+    expect(lookForFree(shards, [], true, NOW, 5_000, "me")).toEqual({ kind: "none" });
+    // A dead drain's lease is work to take over, once its grace has passed, and not before.
+    const dead = [shard("registry-3", { gone: lease({ owner: "other", expiresAt: at(-10), jobs: { j4: "v" } }) })];
+    expect(lookForFree(dead, due(["j4", 3]), true, NOW, 5_000, "me")).toEqual({ kind: "claim", partition: 3 });
+    expect(lookForFree(dead, due(["j4", 3]), true, NOW, 30_000, "me")).toEqual({ kind: "in_flight", elsewhere: true });
   });
 });

@@ -156,3 +156,57 @@ export function takeoverDecision(
 export function sendFitsLease(now: Date, expiresAt: Date, sendTimeoutMs: number, recordMarginMs: number): boolean {
   return now.getTime() + sendTimeoutMs + recordMarginMs <= expiresAt.getTime();
 }
+
+/** A due job where a look found it, in the queue's claim order (rank, due time, id). */
+export interface DueJob {
+  id: string;
+  partition: number;
+  rank: number;
+  dueAt: Date;
+}
+
+/** What one look across the partitions says about the due jobs (see lookForFree). */
+export type FreeLook =
+  /** Nothing is due. */
+  | { kind: "none" }
+  /**
+   * A due job no live lease holds (`from`: claim from it on, as the partition's cursor may have passed it), or a
+   * dead drain's lease to take over: claim in this partition.
+   */
+  | { kind: "claim"; partition: number; from?: DueJob }
+  /** Every due job is in a live lease; `elsewhere`: at least one is another drain's. */
+  | { kind: "in_flight"; elsewhere: boolean }
+  /** More due jobs in flight than the look read past: try the partitions one by one. */
+  | { kind: "unknown" };
+
+/**
+ * Where, if anywhere, a drain whose claim came back empty can still find work: from every partition's leases
+ * and the most urgent due jobs (`complete` when those are all the due jobs there are). Jobs of a lease
+ * that has just expired are still in flight until its grace has passed, as for a claim.
+ */
+export function lookForFree(
+  shards: readonly ShardView[],
+  due: readonly DueJob[],
+  complete: boolean,
+  now: Date,
+  graceMs: number,
+  self: string,
+): FreeLook {
+  const holders = new Map<string, string>();
+  for (const shard of shards) {
+    for (const lease of Object.values(shard.leases)) {
+      if (lease.owner !== self && leaseExpired(lease, now, graceMs))
+        return { kind: "claim", partition: partitionOf(shard.id) };
+      for (const id of Object.keys(lease.jobs)) holders.set(id, lease.owner);
+    }
+  }
+  const free = due.find((job) => !holders.has(job.id));
+  if (free) return { kind: "claim", partition: free.partition, from: free };
+  if (!complete) return { kind: "unknown" };
+  if (due.length === 0) return { kind: "none" };
+  return { kind: "in_flight", elsewhere: due.some((job) => holders.get(job.id) !== self) };
+}
+
+function partitionOf(shardId: string): number {
+  return Number(shardId.slice(shardId.lastIndexOf("-") + 1));
+}

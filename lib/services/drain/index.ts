@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { docRef } from "@/lib/adapters/firestore/collection";
 import { collections, runtimeSettingsSchema, type EventDoc, type RuntimeSettings, type TemplateDoc } from "@/lib/adapters/firestore/schemas";
 import { decideAfterAttempt, DEFAULT_BACKOFF, InvalidJobTransitionError } from "@/lib/domain/delivery/job";
-import { REGISTRY_SHARDS, sendFitsLease } from "@/lib/domain/delivery/lease";
+import { REGISTRY_SHARDS, sendFitsLease, type DueJob, type FreeLook } from "@/lib/domain/delivery/lease";
 import { planOutcome, type ClaimedJobFacts, type Resolution } from "@/lib/domain/delivery/outcome";
 import { RUNTIME_SETTINGS } from "../settings";
 import { suppressionKeyOf, SuppressionWatch } from "../suppression";
@@ -238,7 +238,7 @@ async function drainChunks(
   // Sends already claimed may run a little past the budget, never long enough to meet the function's timeout.
   const lastStart = deadline + Math.min(leaseMs, o.budgetMs) / 2;
   const registry = new Registry(ports, o.drainId, { claimSize: o.claimSize, leaseMs, takeoverGraceMs: o.takeoverGraceMs });
-  const confirmations = new ConfirmationFinder(ports.db, run.confirmationsDue, (error) => log("could not look for waiting confirmations; every claim looks for them", { error: error.message }));
+  const confirmations = new ConfirmationFinder(ports.db, run.confirmationsDue, () => Math.round(1 / share), (error) => log("could not look for waiting confirmations; every claim looks for them", { error: error.message }));
   const suppressions = new SuppressionWatch(ports.db, (error) => log("suppression list listener failed; its addresses wait for the next run", { error: error.message }));
   // Outcomes that still cannot be written this long after the last send could start are given up (their jobs
   // are still waiting as claimed, and are resent under the same idempotency keys): a run must end, not outlive
@@ -307,9 +307,9 @@ async function drainChunks(
    * with other drains' claims outlasting the SDK's retries, a dropped connection) is tried again on the next
    * partition after a short pause; three in a row end the run, and the next run tries afresh.
    */
-  const claim = async (partition?: number): Promise<Chunk | null> => {
+  const claim = async (partition?: number, from?: DueJob): Promise<Chunk | null> => {
     // Once every partition has been found exhausted, the rotation starts afresh: jobs become due again
-    // (retries, jobs released unsent), and the first empty claim leads to the peek below.
+    // (retries, jobs released unsent), and the first empty claim leads to the look below.
     if (exhausted.size >= REGISTRY_SHARDS) exhausted.clear();
     const urgent = confirmations.partitions(now());
     let target = partition;
@@ -318,7 +318,7 @@ async function drainChunks(
       target = urgent.values().next().value;
     }
     const asked = Date.now();
-    return registry.claim(target, urgent, claimSizeNow(), exhausted).then(
+    return registry.claim(target, urgent, claimSizeNow(), exhausted, from).then(
       (chunk) => {
         const took = Date.now() - asked;
         claimLatencyMs = claimLatencyMs === 0 ? took : 0.7 * claimLatencyMs + 0.3 * took;
@@ -371,7 +371,7 @@ async function drainChunks(
   };
 
   const emptyPartitions = new Set<number>();
-  /** This round of empty claims has looked where the most urgent due job is. */
+  /** This round of empty claims has looked for free work across the partitions. */
   let looked = false;
   let shortPauses = 0;
   /**
@@ -433,23 +433,30 @@ async function drainChunks(
       if (!chunk) break;
       summary.recovered += chunk.recovered;
       if (!chunk.lease || chunk.jobs.length === 0) {
-        // This partition has nothing to claim now. One read says whether anything is due anywhere, and where;
-        // a due job may also be one already in flight, so each partition is tried at most once before giving up.
+        // This partition has nothing to claim now. One look a round says whether anything is due anywhere
+        // that no live lease holds, and where. Only when more is in flight than a look reads past are the
+        // partitions tried one by one (each at most once a round).
         emptyPartitions.add(chunk.partition);
-        if (emptyPartitions.size >= REGISTRY_SHARDS) {
-          // Every partition came back empty although the look found jobs due: they are all in flight. A run that
-          // claimed nothing holds none of them: other drains' leases do.
-          if (looked && summary.claimed === 0) summary.stoppedBecause = "in_flight_elsewhere";
-          break;
+        if (!looked) {
+          looked = true;
+          const look: FreeLook = await registry.lookForFree().catch(() => ({ kind: "unknown" }));
+          if (look.kind === "none") break;
+          if (look.kind === "in_flight") {
+            // Every due job is in flight. Unless all are in this run's own leases (it sends them before it
+            // ends), a worker should wait before its next run: the drain holding them sends them. A run that
+            // had sent earlier used to end "idle" here, and its worker came straight back for another round.
+            if (look.elsewhere) summary.stoppedBecause = "in_flight_elsewhere";
+            break;
+          }
+          if (look.kind === "claim") {
+            // From the free job on: it may be behind the cursor of a lease still in flight there (a retry
+            // rerouted after its provider failed), which a claim from the cursor passes over.
+            next = claim(look.partition, look.from);
+            continue;
+          }
         }
-        // One look a round. The partition it points at is tried next; once that came back empty too, the most
-        // urgent due job is in flight and later looks would say the same: at the end of a four-drain run, three
-        // drains went round all partitions again and again, each claim followed by a look, sixteen sorts of the
-        // whole queue a round on the emulator, which the drain still sending then waited behind.
-        const due: number | null = looked ? untried(emptyPartitions) : await registry.nextDuePartition().catch(() => null);
-        looked = true;
-        if (due === null) break;
-        next = claim(emptyPartitions.has(due) ? untried(emptyPartitions) : due);
+        if (emptyPartitions.size >= REGISTRY_SHARDS) break;
+        next = claim(untried(emptyPartitions));
         continue;
       }
       emptyPartitions.clear();

@@ -11,10 +11,13 @@ import {
   leaseExpired,
   leasedJobIds,
   liveDrainIds,
+  lookForFree,
   pickTakeover,
   registryShardId,
   REGISTRY_SHARDS,
   takeoverDecision,
+  type DueJob,
+  type FreeLook,
   type ShardView,
 } from "@/lib/domain/delivery/lease";
 import { KeyedLock } from "../keyed-lock";
@@ -49,6 +52,10 @@ const SWEEP_EVERY = 4;
 const CLAIM_ATTEMPTS = 5;
 /** In-flight jobs a cursor claim may have to read past (rerouted retries still in a live lease). */
 const SKIP_SLACK = 50;
+/** A partition where another drain claimed this recently is crowded (see the rotation's jump in claim). */
+const CROWDED_MS = 3_000;
+/** In-flight jobs a look for free work reads past, at most (a read each in production). */
+const LOOK_PAST = 300;
 
 export interface Lease {
   id: string;
@@ -167,7 +174,14 @@ export class Registry {
    * highest priority first, with one conditional write on that partition's registry document: jobs of expired
    * leases first (bounded, resumed only if untouched since their claim), then due jobs not in any lease.
    */
-  claim(only?: number, urgent: UrgentPartitions = "unknown", size = this.options.claimSize, skip: ReadonlySet<number> = new Set()): Promise<Chunk> {
+  claim(
+    only?: number,
+    urgent: UrgentPartitions = "unknown",
+    size = this.options.claimSize,
+    skip: ReadonlySet<number> = new Set(),
+    /** Read from this job on, instead of from the partition's cursor, which may have passed it (see lookForFree). */
+    from?: DueJob,
+  ): Promise<Chunk> {
     let n = this.claims++;
     const inTurn = () => (firstShardFor(this.drainId) + n) % REGISTRY_SHARDS;
     // The rotation passes over partitions the caller knows to be exhausted (once round at most).
@@ -184,7 +198,7 @@ export class Registry {
     // reads every job in flight there, and a run that came to find work (at the end of a four-drain bench run,
     // one every few seconds per idle worker) read them all in each partition, for nothing. Otherwise from the
     // cursor. A run long enough to need them reaches its sweeps; a partition without a live lease has no cursor.
-    const sweep = Math.floor(n / REGISTRY_SHARDS) % SWEEP_EVERY === SWEEP_EVERY - 1;
+    const sweep = from === undefined && Math.floor(n / REGISTRY_SHARDS) % SWEEP_EVERY === SWEEP_EVERY - 1;
     const leaseId = `${this.drainId}-${randomBytes(4).toString("hex")}`;
     const { leaseMs, takeoverGraceMs: grace } = this.options;
     return this.turns.run(target, async () => {
@@ -201,7 +215,7 @@ export class Registry {
       // Priority order: high (confirmations) before normal (invitations) before low (reminders), oldest first.
       // The query starts after its first rank's cursor, if that rank has one (a later rank's cursor would skip
       // the ranks before it): in-flight jobs of later ranks are read past, within the slack.
-      const from = sweep ? undefined : claimCursor([seen], lowestRank, asOf, grace);
+      const cursor = from || sweep ? undefined : claimCursor([seen], lowestRank, asOf, grace);
       const limit = size + (sweep ? seenLeased.size : Math.min(seenLeased.size, SKIP_SLACK));
       const due = await this.ports.db.query("queue.claim", collections.jobs, {
         where: [
@@ -215,10 +229,13 @@ export class Registry {
           ["dueAt", "asc"],
           ["__name__", "asc"],
         ],
-        startAfter: from ? [lowestRank, from.dueAt, from.id] : undefined,
+        startAfter: cursor ? [lowestRank, cursor.dueAt, cursor.id] : undefined,
+        startAt: from ? [from.rank, from.dueAt, from.id] : undefined,
         limit,
       });
       const found = due.filter((snap) => !seenLeased.has(snap.id));
+      // Another drain claimed here moments ago (or does so while this claim is made, below).
+      let crowded = Object.values(seen.leases).some((l) => l.owner !== this.drainId && asOf.getTime() - l.claimedAt.getTime() < CROWDED_MS);
       // Fewer documents than asked for: the query reached the end of the partition's due jobs.
       const queryExhausted = due.length < limit;
 
@@ -290,7 +307,7 @@ export class Registry {
           };
           lease = { id: leaseId, shardId: target, expiresAt, jobIds: jobs.map((j) => j.id) };
         }
-        if (jobs.length === 0 && picks.length === 0) return { lease, jobs, recovered, drains, now, exhausted };
+        if (jobs.length === 0 && picks.length === 0) return { lease, jobs, recovered, drains, now, exhausted, crowded };
         // Written only if the partition is still as read: create() for its first claim, else an update
         // conditional on the version read. Either way, two drains that read the same state cannot both lease
         // the same jobs; the loser reads again.
@@ -299,10 +316,11 @@ export class Registry {
         else write.create(registryRef(target), { leases, drains });
         try {
           await write.commit();
-          return { lease, jobs, recovered, drains, now, exhausted };
+          return { lease, jobs, recovered, drains, now, exhausted, crowded };
         } catch (error) {
           if (!(isFailedPrecondition(error) || isAlreadyExists(error)) || attempt >= CLAIM_ATTEMPTS) throw error;
         }
+        crowded = true;
         // Another claim, renewal or release wrote the partition since it was read: read it again, and the jobs
         // found (one may have been claimed, sent and released meanwhile).
         [registry] = await this.ports.db.getAll("queue.claim", [registryRef(target)]);
@@ -310,8 +328,12 @@ export class Registry {
         const asOfNow = this.ports.clock.now();
         candidates = again.filter((snap): snap is Snapshot<JobDoc> => snap !== null && isWaiting(snap.data.state) && snap.data.dueAt <= asOfNow);
       }
-    }).then(({ lease, jobs, recovered, drains, now, exhausted }) => {
+    }).then(({ lease, jobs, recovered, drains, now, exhausted, crowded }) => {
       this.seen.set(target, { id: target, leases: {}, drains });
+      // Drains that met in a partition would otherwise meet again in every next one, their rotations in step:
+      // in a four-drain bench run, pairs of drains claimed the same partitions in turn, the later of each pair
+      // waiting seconds for what the other had just taken. This one jumps ahead by a random stretch instead.
+      if (crowded) this.claims += 1 + Math.floor(this.ports.random.next() * (REGISTRY_SHARDS - 1));
       return { partition, exhausted, lease, jobs, recovered, liveDrains: this.liveDrains(now) };
     });
   }
@@ -350,10 +372,21 @@ export class Registry {
     );
   }
 
-  /** The partition of one due job, if any: where the next claim should look once a partition came back empty. */
-  async nextDuePartition(): Promise<number | null> {
-    const [due] = await peekDue(this.ports.db, this.ports.clock.now());
-    return due ? due.data.shard : null;
+  /**
+   * Where a claim that came back empty should go next, if anywhere: one read of every partition's leases and
+   * one query for the most urgent due jobs, reading past as many as are in flight (up to LOOK_PAST). This
+   * used to be a look at the most urgent due job alone, then a claim in every partition in turn to learn that
+   * all were in flight: at the end of a four-drain bench run, each drain done with its share made eight claims
+   * a round, each a sort of the whole queue on the emulator, while the drains still sending waited behind.
+   */
+  async lookForFree(): Promise<FreeLook> {
+    const stored = await this.ports.db.getAll("queue.look", ALL_REGISTRY_SHARDS.map(registryRef));
+    const shards = ALL_REGISTRY_SHARDS.map((id, i) => shardView(id, stored[i]?.data ?? null));
+    const now = this.ports.clock.now();
+    const limit = Math.min(leasedJobIds(shards).size, LOOK_PAST) + 1;
+    const due = await peekDue(this.ports.db, now, limit);
+    const jobs = due.map((snap) => ({ id: snap.id, partition: snap.data.shard, rank: snap.data.rank, dueAt: snap.data.dueAt }));
+    return lookForFree(shards, jobs, due.length < limit, now, this.options.takeoverGraceMs, this.drainId);
   }
 }
 
@@ -361,7 +394,7 @@ export class Registry {
  * The most urgent due job, if any (one read either way): the run's first question, and where a claim goes once
  * a partition came back empty.
  */
-export function peekDue(db: DrainPorts["db"], now: Date): Promise<Snapshot<JobDoc>[]> {
+export function peekDue(db: DrainPorts["db"], now: Date, limit = 1): Promise<Snapshot<JobDoc>[]> {
   return db.query("drain.peek", collections.jobs, {
     where: [
       ["state", "in", [...WAITING_JOB_STATES]],
@@ -371,7 +404,7 @@ export function peekDue(db: DrainPorts["db"], now: Date): Promise<Snapshot<JobDo
       ["rank", "asc"],
       ["dueAt", "asc"],
     ],
-    limit: 1,
+    limit,
   });
 }
 
