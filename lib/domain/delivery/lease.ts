@@ -195,8 +195,7 @@ export function lookForFree(
   const holders = new Map<string, string>();
   for (const shard of shards) {
     for (const lease of Object.values(shard.leases)) {
-      if (lease.owner !== self && leaseExpired(lease, now, graceMs))
-        return { kind: "claim", partition: partitionOf(shard.id) };
+      if (lease.owner !== self && leaseExpired(lease, now, graceMs)) return { kind: "claim", partition: partitionOf(shard.id) };
       for (const id of Object.keys(lease.jobs)) holders.set(id, lease.owner);
     }
   }

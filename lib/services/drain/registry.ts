@@ -391,8 +391,8 @@ export class Registry {
 }
 
 /**
- * The most urgent due job, if any (one read either way): the run's first question, and where a claim goes once
- * a partition came back empty.
+ * The most urgent due job, if any (one read either way): the run's first question. With a larger limit, the
+ * look after an empty claim (lookForFree), which reads past the jobs in flight.
  */
 export function peekDue(db: DrainPorts["db"], now: Date, limit = 1): Promise<Snapshot<JobDoc>[]> {
   return db.query("drain.peek", collections.jobs, {
