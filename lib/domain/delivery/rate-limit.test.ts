@@ -148,6 +148,16 @@ describe("sends woken late, together", () => {
     expect(maxInAnyWindow(starts, 1000)).toBe(2);
   });
 
+  it("let a provider of a few sends a second have its paced rate: 1.9 a second is not 1", () => {
+    // Resend's default limit is 2 a second, paced a little under it. Spaced 527 ms apart, two starts always
+    // fall in some second: allowing only one there held every send back to a whole second.
+    const pacer = createPacer({ perSecond: 2 }, 1, 0.95);
+    const { offsets } = reserveBurst(pacer, 10);
+    const starts = startAfterStall(pacer, offsets.map((o) => T0 + o), T0);
+    expect(starts[9]).toBeLessThanOrEqual(offsets[9]! + 1);
+    expect(maxInAnyWindow(starts, 1000)).toBe(2);
+  });
+
   it("never hold back a provider with only a per-minute limit, or none", () => {
     for (const limits of [{ perMinute: 60 }, {}]) {
       const pacer = recordStart(recordStart(createPacer(limits), T0), T0);

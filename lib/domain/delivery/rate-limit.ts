@@ -11,9 +11,12 @@ export interface RateLimits {
 }
 
 export interface PacerState {
+  /** The provider's configured limits. */
   limits: RateLimits;
   /** This drain's fraction of the provider's rate, in (0, 1]. */
   share: number;
+  /** The fraction of the limits sends are paced at, in (0, 1] (see the drain's PACING_HEADROOM). */
+  headroom: number;
   /** Epoch ms before which the next send may not start; null before the first reservation. */
   nextAt: number | null;
   /** When the sends of the last second actually started, oldest first (see startDelayMs). */
@@ -32,11 +35,12 @@ function checkShare(share: number): void {
   }
 }
 
-export function createPacer(limits: RateLimits, share = 1): PacerState {
+export function createPacer(limits: RateLimits, share = 1, headroom = 1): PacerState {
   checkLimit("perSecond", limits.perSecond);
   checkLimit("perMinute", limits.perMinute);
   checkShare(share);
-  return { limits, share, nextAt: null, starts: [] };
+  if (!(Number.isFinite(headroom) && headroom > 0 && headroom <= 1)) throw new RangeError(`headroom must be in (0, 1], got ${headroom}`);
+  return { limits, share, headroom, nextAt: null, starts: [] };
 }
 
 /** The even share for one of `concurrentDrains` drains using the same provider at once. */
@@ -45,11 +49,11 @@ export function evenShare(concurrentDrains: number): number {
 }
 
 /** Milliseconds between send starts for this drain; 0 when the provider has no rate limit. */
-export function spacingMs(state: Pick<PacerState, "limits" | "share">): number {
+export function spacingMs(state: Pick<PacerState, "limits" | "share" | "headroom">): number {
   const { perSecond, perMinute } = state.limits;
   const fromSecond = perSecond === undefined ? 0 : 1000 / perSecond;
   const fromMinute = perMinute === undefined ? 0 : 60_000 / perMinute;
-  return Math.max(fromSecond, fromMinute) / state.share;
+  return Math.max(fromSecond, fromMinute) / (state.share * state.headroom);
 }
 
 /**
@@ -74,10 +78,18 @@ export function withShare(state: PacerState, share: number): PacerState {
   return { ...state, share };
 }
 
-/** Sends a drain may start in any one second: its share of the per-second limit, at least one. */
-function perSecondAllowance(state: Pick<PacerState, "limits" | "share">): number | null {
+/**
+ * Sends a drain may start in any one second: as many as its paced spacing puts in one, but never more than
+ * its share of the configured limit, and at least one. At 1.9 a second (a 2-per-second provider, paced a
+ * little under) starts 527 ms apart put two in some second: an allowance rounded down to one held every send
+ * back a whole second, half the provider's rate. Four drains with a quarter of 10 a second each may start 2,
+ * not 3: together they must stay within the 10 in the worst alignment. (The margin keeps 95.000000001, a
+ * product of floating-point shares, from rounding up to 96.)
+ */
+function perSecondAllowance(state: Pick<PacerState, "limits" | "share" | "headroom">): number | null {
   if (state.limits.perSecond === undefined) return null;
-  return Math.max(1, Math.floor(state.limits.perSecond * state.share));
+  const paced = Math.ceil(state.limits.perSecond * state.share * state.headroom - 1e-6);
+  return Math.max(1, Math.min(paced, Math.floor(state.limits.perSecond * state.share + 1e-6)));
 }
 
 /**
