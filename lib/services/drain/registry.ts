@@ -54,8 +54,12 @@ const CLAIM_ATTEMPTS = 5;
 const SKIP_SLACK = 50;
 /** A partition where another drain claimed this recently is crowded (see the rotation's jump in claim). */
 const CROWDED_MS = 3_000;
-/** In-flight jobs a look for free work reads past, at most (a read each in production). */
-const LOOK_PAST = 300;
+/**
+ * In-flight jobs a look for free work reads past, at most (a read each in production). At 300, the looks of a
+ * four-drain bench run read 2,100-3,500 jobs (0.4-0.7 reads per email); at 100, 1,100-1,500, with throughput
+ * unchanged within the noise. Past that, the drain tries the partitions one by one.
+ */
+const LOOK_PAST = 100;
 
 export interface Lease {
   id: string;
