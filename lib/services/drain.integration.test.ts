@@ -284,7 +284,7 @@ describe("the queue drain", () => {
   it("holds no second chunk while its first has seconds of sending left: another drain starting meanwhile finds the rest", async () => {
     const resend = await standin("resend");
     const w = await world();
-    // Two sends a second once paced: a chunk of ten (the smallest claim) lasts five seconds.
+    // Just under three sends a second once paced: a chunk of ten (the smallest claim) lasts three and a half seconds.
     await seedProvider(w.db, "rs", httpProvider("rs", "resend", resend, { ratePerSecond: 3 }));
     const ids = await w.invite(addresses(20));
     await Promise.all(ids.map((id) => w.raw.collection("jobs").doc(`${id}-1`).update({ shard: 3 })));
