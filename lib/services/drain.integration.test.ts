@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { docRef } from "@/lib/adapters/firestore/collection";
 import { collections } from "@/lib/adapters/firestore/schemas";
 import { shardOfInvitation } from "@/lib/domain/delivery/lease";
+import { initialHealth } from "@/lib/domain/delivery/provider-health";
 import { deriveInvitationToken } from "@/lib/domain/invitations/token";
 import { addresses, seedProvider, TEST_SECRET } from "@/tests/support/fixtures";
 import { drainWorld, httpProvider, mailServers, smtpProvider, until } from "@/tests/support/drain-world";
@@ -238,6 +239,24 @@ describe("the queue drain", () => {
     await w.drain();
     expect(flaky.accepted).toBe(1);
     expect((await w.provider("flaky")).health.circuit.state).toBe("closed");
+  });
+
+  it("sends the rest of the queue in the same run once a half-open provider's probe comes back", async () => {
+    // The only provider was down and has cooled down: the run's first email is its probe. The others used to be
+    // put off to the probe's two-minute timeout (or a minute), although the probe answered within milliseconds.
+    const recovered = await standin("sendgrid");
+    const now = new Date();
+    const health = initialHealth();
+    const w = await world({ now: () => now });
+    await seedProvider(
+      w.db,
+      "sg",
+      httpProvider("sg", "sendgrid", recovered, { health: { ...health, circuit: { ...health.circuit, state: "open", openUntil: new Date(now.getTime() - 1_000), trips: 1 } } }),
+    );
+    await w.invite(addresses(8));
+    expect(await w.drain()).toMatchObject({ sent: 8, retried: 0 });
+    expect(recovered.accepted).toBe(8);
+    expect((await w.provider("sg")).health.circuit.state).toBe("closed");
   });
 
   it("fails a permanently rejected recipient at once and marks the invitation bounced", async () => {

@@ -104,12 +104,22 @@ describe("providers that hang, fail and recover", () => {
     expect((await w.jobStates()).filter((j) => j.state === "failed")).toEqual([]);
     a.setBehaviour({ latencyMs: 20 });
     b.setBehaviour({ latencyMs: 20 });
+    const upAt = Date.now();
     await w.drained(180_000);
     const sent = ledger({ a, b });
     onceEach(sent, guests);
     const jobs = await w.jobStates();
     expect(jobs.every((j) => j.state === "completed")).toBe(true);
+    // Mail resumes with the circuits' probes (30 s after they opened) and the jobs' first backoffs: the last
+    // email used to wait for a probe's two-minute timeout as well (about 140 s after the providers came back).
+    const lastSentAt = Math.max(...[...a.requests, ...b.requests].filter((r) => r.status !== null && r.status < 300).map((r) => r.receivedAt));
+    expect(lastSentAt - upAt).toBeLessThan(90_000);
     await w.doctor();
-    record("all providers down, then up", { ...figures(sent), refusedWhileDown: a.requests.length + b.requests.length - sent.length, maxAttempts: Math.max(...jobs.map((j) => j.attempts)) });
+    record("all providers down, then up", {
+      ...figures(sent),
+      refusedWhileDown: a.requests.length + b.requests.length - sent.length,
+      maxAttempts: Math.max(...jobs.map((j) => j.attempts)),
+      lastSentSecondsAfterRecovery: Math.round((lastSentAt - upAt) / 1000),
+    });
   });
 });

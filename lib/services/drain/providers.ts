@@ -76,6 +76,8 @@ interface ProviderRuntime {
   probeClaim: Promise<boolean> | null;
   /** A claim that failed to commit is not tried again before this (a contended document, not a verdict). */
   probeRetryAt: number;
+  /** This drain's probe, from its claim until its answer is recorded or it is given up (see ownProbes). */
+  probeOut: { done: Promise<void>; over: () => void } | null;
 }
 
 /** Providers count an email they accepted or rejected for its content; not one they never took. */
@@ -109,6 +111,7 @@ export class ProviderPool {
         persistedOutcomes: 0,
         probeClaim: null,
         probeRetryAt: 0,
+        probeOut: null,
       });
     }
     return pool;
@@ -355,6 +358,10 @@ export class ProviderPool {
   async claimProbe(id: string, now: Date): Promise<boolean> {
     const p = this.get(id);
     if (p.probeClaim || now.getTime() < p.probeRetryAt) return false;
+    let over!: () => void;
+    const done = new Promise<void>((resolve) => (over = resolve));
+    const out = { done, over };
+    p.probeOut = out;
     const claim = this.ports.db
       .transaction("provider.probe", async (tx) => {
         const stored = await tx.get(docRef(collections.providers, id));
@@ -375,11 +382,34 @@ export class ProviderPool {
         p.probeRetryAt = now.getTime() + PROBE_RETRY_MS;
         return false;
       })
+      .then((claimed) => {
+        if (!claimed) this.probeOver(id, out);
+        return claimed;
+      })
       .finally(() => {
         p.probeClaim = null;
       });
     p.probeClaim = claim;
     return claim;
+  }
+
+  /** This drain's probe of the provider was answered (its outcome recorded) or will not be sent after all. */
+  probeOver(id: string, which: ProviderRuntime["probeOut"] = this.get(id).probeOut): void {
+    const p = this.get(id);
+    if (!which || p.probeOut !== which) return;
+    p.probeOut = null;
+    which.over();
+  }
+
+  /**
+   * This drain's probes still out (being claimed or sent): settled when any of them is answered, or after the
+   * longest of their providers' send timeouts. Null when there are none.
+   */
+  ownProbes(sleep: (ms: number) => Promise<void>): { ids: string[]; answered: Promise<void> } | null {
+    const out = [...this.providers.values()].filter((p) => p.probeOut);
+    if (out.length === 0) return null;
+    const withinMs = Math.max(...out.map((p) => this.sendTimeoutMs(p.id))) + 1_000;
+    return { ids: out.map((p) => p.id), answered: Promise.race([...out.map((p) => p.probeOut!.done), sleep(withinMs)]) };
   }
 
   /** Throws when the stored secret cannot be decrypted (a rotated key): the caller treats that as bad credentials. */
@@ -413,6 +443,8 @@ export class ProviderPool {
     if (!result.ok && result.errorClass === "rate_limited" && p.pacer && result.retryAfterMs) {
       p.pacer = holdUntil(p.pacer, new Date(at.getTime() + result.retryAfterMs));
     }
+    // A half-open provider sends nothing but its probe: this is the probe's answer.
+    this.probeOver(id);
   }
 
   /** The stored secret is unusable: out of rotation like a provider that refuses our credentials. */

@@ -123,6 +123,7 @@ export async function sendOne(ctx: SendContext, claimed: ClaimedJob): Promise<Se
     /** Providers passed over while this drain's grant on them is being topped up. */
     const refilling: string[] = [];
     let waited = false;
+    let waitedForProbe = false;
     for (;;) {
       let choice = providers.pick(job, now(), tried);
       let mayWaitForGrant = false;
@@ -138,6 +139,16 @@ export async function sendOne(ctx: SendContext, claimed: ClaimedJob): Promise<Se
         // Every provider pauses for a moment: wait it out (the lease is checked before the send).
         waited = true;
         await ctx.sleep(pause.nextUsableAt.getTime() - now().getTime() + 1);
+        continue;
+      }
+      const probing = choice || waitedForProbe ? null : providers.ownProbes(ctx.sleep);
+      if (probing) {
+        // This drain's probe of a half-open provider is out, and its answer (within the provider's timeout)
+        // says whether the provider is back. Put off instead, the email waited for the probe's two-minute
+        // timeout after an outage had ended (the fault suite's "every provider down": 2 minutes for 2 emails).
+        waitedForProbe = true;
+        for (const id of probing.ids) tried.delete(id);
+        await probing.answered;
         continue;
       }
       if (!choice) {
@@ -164,7 +175,10 @@ export async function sendOne(ctx: SendContext, claimed: ClaimedJob): Promise<Se
       // claim times out.
       const quota = await providers.takeQuota(choice.id, now(), { wait: mayWaitForGrant || choice.probe });
       if (quota === "refilling") refilling.push(choice.id);
-      if (quota !== "taken") continue;
+      if (quota !== "taken") {
+        if (choice.probe) providers.probeOver(choice.id);
+        continue;
+      }
       providerId = choice.id;
       probe = choice.probe;
       break;
@@ -172,6 +186,8 @@ export async function sendOne(ctx: SendContext, claimed: ClaimedJob): Promise<Se
   }
   const giveBack = () => {
     if (providerId) providers.refundQuota(providerId);
+    // A probe not sent after all: sends waiting on its answer go on now.
+    if (providerId && probe) providers.probeOver(providerId);
   };
 
   let email: OutgoingEmail;
