@@ -250,13 +250,12 @@ function decided(ctx: SendContext, claimed: ClaimedJob, providerId: string | nul
     ...(probe ? { maxAttempts: Number.MAX_SAFE_INTEGER } : {}),
   });
   if (decision.kind === "retry" && probe && decision.spendsAttempt) decision = { ...decision, spendsAttempt: false };
-  // The provider failed, not the email: when another provider can take it now, do not make the guest wait out
-  // a backoff meant for a struggling provider. A transient failure still spends its attempt.
+  // The provider failed, not the email: when another provider can take it now, or once its short pause is over,
+  // do not make the guest wait out a backoff meant for a struggling provider. A transient failure still spends
+  // its attempt.
   if (decision.kind === "retry" && providerId && decision.reason !== "quota_exhausted") {
-    const alternative = ctx.providers.pick({ ...claimed.job, avoidProviderId: providerId }, at);
-    if (alternative && alternative.id !== providerId) {
-      decision = { ...decision, at: new Date(Math.min(decision.at.getTime(), at.getTime() + REROUTE_MS)) };
-    }
+    const elsewhere = ctx.providers.alternativeAt(claimed.job, providerId, at);
+    if (elsewhere) decision = { ...decision, at: new Date(Math.min(decision.at.getTime(), elsewhere.getTime() + REROUTE_MS)) };
   }
   switch (decision.kind) {
     case "complete":
