@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { docRef } from "@/lib/adapters/firestore/collection";
-import { collections } from "@/lib/adapters/firestore/schemas";
+import { collections, type ProviderDoc } from "@/lib/adapters/firestore/schemas";
 import { shardOfInvitation } from "@/lib/domain/delivery/lease";
 import { initialHealth } from "@/lib/domain/delivery/provider-health";
 import { deriveInvitationToken } from "@/lib/domain/invitations/token";
@@ -168,20 +168,26 @@ describe("the queue drain", () => {
     expect(audit.docs.flatMap((d) => d.data().entries.map((e: { outcome: string }) => e.outcome))).toEqual(["simulated", "simulated", "simulated"]);
   });
 
-  it("retries a 5xx with backoff through another provider, spending an attempt", async () => {
+  /** One invitation, its preferred provider answering 503 and a backup (set up with `backup`), on a clock the test moves. */
+  const failingPreferredProvider = async (backup: (now: Date) => Partial<ProviderDoc> = () => ({})) => {
     const sendgrid = await standin("sendgrid");
     const resend = await standin("resend");
     sendgrid.setBehaviour({ status: 503 });
-    let now = new Date();
-    const w = await world({ now: () => now });
+    const clock = { now: new Date() };
+    const w = await world({ now: () => clock.now });
     await seedProvider(w.db, "sg", httpProvider("sg", "sendgrid", sendgrid, { priority: 1 }));
-    await seedProvider(w.db, "rs", httpProvider("rs", "resend", resend, { priority: 5 }));
+    await seedProvider(w.db, "rs", httpProvider("rs", "resend", resend, { priority: 5, ...backup(clock.now) }));
     await w.invite(["ada@example.com"]);
+    return { w, resend, clock };
+  };
+
+  it("retries a 5xx with backoff through another provider, spending an attempt", async () => {
+    const { w, resend, clock } = await failingPreferredProvider();
     expect(await w.drain()).toMatchObject({ retried: 1, sent: 0 });
     const [job] = await w.jobs();
     expect(job).toMatchObject({ state: "retry", attempts: 1, avoidProviderId: "sg", lastError: { errorClass: "transient" } });
 
-    now = new Date(now.getTime() + 2 * 3600_000);
+    clock.now = new Date(clock.now.getTime() + 2 * 3600_000);
     expect(await w.drain()).toMatchObject({ sent: 1 });
     expect(resend.accepted).toBe(1);
     expect((await w.jobs())[0]).toMatchObject({ state: "completed", attempts: 2, sentBy: "rs" });
@@ -190,20 +196,13 @@ describe("the queue drain", () => {
   it("retries a 5xx a moment after the other provider's short 429 pause, not after the whole backoff", async () => {
     // Four drains at once draw an occasional 429: a provider failing just then used to put its email off for
     // the 30-s backoff, although the other provider was back two seconds later (bench:drain's last emails).
-    const sendgrid = await standin("sendgrid");
-    const resend = await standin("resend");
-    sendgrid.setBehaviour({ status: 503 });
-    let now = new Date();
-    const w = await world({ now: () => now });
-    await seedProvider(w.db, "sg", httpProvider("sg", "sendgrid", sendgrid, { priority: 1 }));
-    await seedProvider(w.db, "rs", httpProvider("rs", "resend", resend, { priority: 5, health: { ...initialHealth(), rateLimitedUntil: new Date(now.getTime() + 2_000) } }));
-    await w.invite(["ada@example.com"]);
+    const { w, resend, clock } = await failingPreferredProvider((now) => ({ health: { ...initialHealth(), rateLimitedUntil: new Date(now.getTime() + 2_000) } }));
     expect(await w.drain()).toMatchObject({ retried: 1, sent: 0 });
     const [job] = await w.jobs();
     expect(job).toMatchObject({ state: "retry", attempts: 1, avoidProviderId: "sg" });
-    expect(job!.dueAt.toDate().getTime() - now.getTime()).toBeLessThanOrEqual(3_000);
+    expect(job!.dueAt.toDate().getTime() - clock.now.getTime()).toBeLessThanOrEqual(3_000);
 
-    now = new Date(now.getTime() + 3_000);
+    clock.now = new Date(clock.now.getTime() + 3_000);
     expect(await w.drain()).toMatchObject({ sent: 1 });
     expect(resend.accepted).toBe(1);
   });
